@@ -1,0 +1,33 @@
+/* Error messages and the constants blob for JS, both expanded from the one
+ * list in hush.h so C and JS can never disagree. */
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "hush.h"
+
+const char *
+hush_strerror(int status)
+{
+    switch (status) {
+#define HUSH_MESSAGE_CASE(name, value, message) case value: return message;
+        HUSH_STATUS_LIST(HUSH_MESSAGE_CASE)
+#undef HUSH_MESSAGE_CASE
+    default:
+        return "unknown error";
+    }
+}
+
+#define HUSH_JSON_CODE(name, value, message) ",\"" #name "\":" #value
+#define HUSH_JSON_MESSAGE(name, value, message) ",\"" #name "\":\"" message "\""
+
+const char *
+hush_constants_json(void)
+{
+    /* The leading comma of each list is eaten by a dummy first member. */
+    return "{\"version\":\"" HUSH_VERSION_STRING "\""
+           ",\"sodium\":\"" SODIUM_VERSION_STRING "\""
+           ",\"sqlite\":\"" SQLITE_VERSION "\""
+           ",\"status\":{\"_\":null" HUSH_STATUS_LIST(HUSH_JSON_CODE) "}"
+           ",\"messages\":{\"_\":null" HUSH_STATUS_LIST(HUSH_JSON_MESSAGE) "}"
+           "}";
+}

@@ -1,0 +1,65 @@
+# The WebAssembly build, included by CMakeLists.txt under emcmake.
+#
+# Outputs (web/dist/, ignored by git):
+#   hush-core.{mjs,wasm}        dist, portable libsodium         (-Oz, no assertions)
+#   hush-core-simd.{mjs,wasm}   dist, libsodium SSE paths as SIMD128
+#   hush-core-debug.{mjs,wasm}  plain, assertions on, for tests
+# and build/wasm/kat-{plain,simd}.js, bench-{plain,simd}.mjs for tests/.
+include("${CMAKE_SOURCE_DIR}/emsdk-config/libsodium.cmake")
+
+# Every emcc call needs the pinned environment, also from a bare cmake --build.
+set(_em_env env NODE_PATH=/usr/share/nodejs "EM_CONFIG=${CMAKE_SOURCE_DIR}/emsdk-config/emscripten.config")
+set(CMAKE_C_COMPILER_LAUNCHER ${_em_env})
+set(CMAKE_C_LINKER_LAUNCHER ${_em_env})
+
+set(HUSH_DIST "${CMAKE_SOURCE_DIR}/web/dist")
+
+# wasm/exports.txt is the one list of exported C functions.
+file(STRINGS "${CMAKE_SOURCE_DIR}/wasm/exports.txt" _exports REGEX "^[a-z_0-9]+$")
+list(TRANSFORM _exports PREPEND "'_")
+list(TRANSFORM _exports APPEND "'")
+list(JOIN _exports "," _exports)
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${CMAKE_SOURCE_DIR}/wasm/exports.txt")
+
+hush_add_libsodium_wasm(sodium_plain PLAIN)
+hush_add_libsodium_wasm(sodium_simd SIMD)
+hush_add_sqlite(hush_sqlite)
+
+# Module loader settings shared by every core flavour. The JS host always
+# hands the module its compiled wasm (instantiateWasm in web/src/core.js),
+# so Emscripten's own fetch path, broken for local files under Node 20, is
+# never taken; and the loader is built for web and worker only, because its
+# Node branch uses __dirname, which an ES module does not have.
+set(HUSH_MODULE_FLAGS
+  -sMODULARIZE=1 -sEXPORT_ES6=1 -sEXPORT_NAME=createHushCore
+  -sENVIRONMENT=web,worker
+  -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=16MB -sMAXIMUM_MEMORY=1GB
+  -sTOTAL_STACK=256KB
+  "-sEXPORTED_FUNCTIONS=[${_exports}]"
+  "-sEXPORTED_RUNTIME_METHODS=['UTF8ToString','stringToUTF8','lengthBytesUTF8']"
+  -sINCOMING_MODULE_JS_API=['instantiateWasm','print','printErr']
+  --pre-js "${CMAKE_SOURCE_DIR}/wasm/pre.js")
+
+# hush_add_core_wasm(<name> <sodium lib> <opt level> [extra link flags...])
+function(hush_add_core_wasm name sodium opt)
+  add_executable(${name} ${HUSH_CORE_SOURCES})
+  set_target_properties(${name} PROPERTIES SUFFIX ".mjs" RUNTIME_OUTPUT_DIRECTORY "${HUSH_DIST}")
+  target_include_directories(${name} PRIVATE core/include)
+  target_compile_options(${name} PRIVATE ${HUSH_WARNINGS} -Werror ${opt})
+  target_link_libraries(${name} PRIVATE ${sodium} hush_sqlite)
+  target_link_options(${name} PRIVATE ${HUSH_MODULE_FLAGS} ${opt} ${ARGN})
+  set_property(TARGET ${name} APPEND PROPERTY LINK_DEPENDS "${CMAKE_SOURCE_DIR}/wasm/pre.js")
+endfunction()
+
+hush_add_core_wasm(hush-core sodium_plain -Oz)
+hush_add_core_wasm(hush-core-simd sodium_simd -Oz)
+hush_add_core_wasm(hush-core-debug sodium_plain -O1 -g -sASSERTIONS=2)
+
+# Node programs for tests/: the known-answer generator per flavour, run
+# synchronously (no fetch, no ES module).
+foreach(flavour plain simd)
+  add_executable(kat-${flavour} tests/kat/kat.c)
+  target_link_libraries(kat-${flavour} PRIVATE sodium_${flavour})
+  target_link_options(kat-${flavour} PRIVATE -O2 -sENVIRONMENT=node -sWASM_ASYNC_COMPILATION=0
+    -sALLOW_MEMORY_GROWTH=1 -sEXIT_RUNTIME=1 --pre-js "${CMAKE_SOURCE_DIR}/wasm/pre.js")
+endforeach()
