@@ -25,14 +25,13 @@ hush_add_libsodium_wasm(sodium_plain PLAIN)
 hush_add_libsodium_wasm(sodium_simd SIMD)
 hush_add_sqlite(hush_sqlite)
 
-# Module loader settings shared by every core flavour. The JS host always
-# hands the module its compiled wasm (instantiateWasm in web/src/core.js),
-# so Emscripten's own fetch path, broken for local files under Node 20, is
-# never taken; and the loader is built for web and worker only, because its
-# Node branch uses __dirname, which an ES module does not have.
+# Module loader settings shared by every core flavour: one ES module for
+# browsers, workers and Node. wasm/pre.js and web/src/core.js work around
+# Emscripten 3.1.6's two Node 20 traps (require/__dirname in an ES module,
+# fetch() of a local path).
 set(HUSH_MODULE_FLAGS
   -sMODULARIZE=1 -sEXPORT_ES6=1 -sEXPORT_NAME=createHushCore
-  -sENVIRONMENT=web,worker
+  -sENVIRONMENT=web,worker,node
   -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=16MB -sMAXIMUM_MEMORY=1GB
   -sTOTAL_STACK=256KB
   "-sEXPORTED_FUNCTIONS=[${_exports}]"

@@ -1,0 +1,67 @@
+// The app's own small server: static files from web/ plus the endpoints the
+// host needs from a server. Run `node web/serve.mjs` (web/serve.sh builds
+// first); tests import startServer() and listen on a free port.
+//
+//   /                 -> /app/
+//   /clear-site-data  answers with Clear-Site-Data: "*", so the browser drops
+//                     what page JS cannot reach (HTTP cache, HttpOnly cookies)
+import { createServer } from 'node:http';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { extname, join, normalize, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('.', import.meta.url));
+const TYPES = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
+  '.wasm': 'application/wasm', '.json': 'application/json', '.png': 'image/png', '.svg': 'image/svg+xml',
+};
+const SECURITY_HEADERS = {
+  // wasm needs 'wasm-unsafe-eval'; nothing else runs but our own files.
+  'Content-Security-Policy': "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; " +
+    "style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Referrer-Policy': 'no-referrer',
+  'X-Content-Type-Options': 'nosniff',
+  'Cache-Control': 'no-store',
+};
+
+async function handle(req, res) {
+  const url = new URL(req.url, 'http://localhost');
+  if (url.pathname === '/') {
+    res.writeHead(302, { Location: `/app/${url.search}` }).end();
+    return;
+  }
+  if (url.pathname === '/clear-site-data') {
+    res.writeHead(204, { ...SECURITY_HEADERS, 'Clear-Site-Data': '"*"' }).end();
+    return;
+  }
+  let path = normalize(join(ROOT, decodeURIComponent(url.pathname)));
+  if (!path.startsWith(ROOT) || path.split(sep).includes('node_modules')) {
+    res.writeHead(404).end();
+    return;
+  }
+  try {
+    if ((await stat(path)).isDirectory()) path = join(path, 'index.html');
+    await stat(path);
+  } catch {
+    res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
+    return;
+  }
+  res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': TYPES[extname(path)] ?? 'application/octet-stream' });
+  createReadStream(path).pipe(res);
+}
+
+export function startServer({ port = 0, host = '127.0.0.1' } = {}) {
+  const server = createServer((req, res) => handle(req, res).catch(() => res.writeHead(500).end()));
+  return new Promise((resolve) => server.listen(port, host, () => {
+    resolve({ server, url: `http://${host}:${server.address().port}` });
+  }));
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const port = Number(process.env.HUSH_PORT ?? 8080);
+  const { url } = await startServer({ port, host: process.env.HUSH_HOST ?? '127.0.0.1' });
+  console.log(`Hush is served at ${url}/`);
+}
