@@ -16,6 +16,9 @@
 #ifndef HUSH_H
 #define HUSH_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -31,13 +34,113 @@ extern "C" {
     X(ERR_ARGUMENT,  -2, "invalid argument")                                  \
     X(ERR_NOMEM,     -3, "out of memory")                                     \
     X(ERR_CRYPTO,    -4, "the crypto library failed to initialise")           \
-    X(ERR_SELFTEST,  -5, "self-test failed: this build computes wrong results")
+    X(ERR_SELFTEST,  -5, "self-test failed: this build computes wrong results") \
+    X(ERR_IO,        -6, "could not read or write a vault file")              \
+    X(ERR_STATE,     -7, "the vault is not in a state that allows this")      \
+    X(ERR_LOCKFILE_FORMAT,  -10, "the lock file is damaged or is not a Hush lock file") \
+    X(ERR_LOCKFILE_VERSION, -11, "the lock file has a version this build cannot read") \
+    X(ERR_CODE_PIN,         -12, "a PIN must be 4 to 64 digits")              \
+    X(ERR_CODE_PATTERN,     -13, "a pattern must join 4 to 9 distinct nodes of the 3x3 grid") \
+    X(ERR_CODE_PASSPHRASE,  -14, "a passphrase must be 1 to 1024 bytes of valid UTF-8") \
+    X(ERR_CODE_KIND,        -15, "unknown kind of code")                      \
+    X(ERR_DURESS_SAME,      -16, "the duress code must differ from the unlock code") \
+    X(ERR_BACKOFF,          -17, "too many wrong codes: wait before trying again") \
+    X(ERR_KDF_COST,         -18, "key derivation cost out of range")          \
+    X(ERR_ATTEMPT_LIMIT,    -19, "the attempt limit must be between 1 and 100")
 
 typedef enum {
 #define HUSH_ENUM_ITEM(name, value, message) HUSH_##name = value,
     HUSH_STATUS_LIST(HUSH_ENUM_ITEM)
 #undef HUSH_ENUM_ITEM
 } hush_status;
+
+/* ---- Vault: the lock file, codes, duress, wipe ------------------------
+ * One fixed-size lock file per vault (format: core/LOCKFILE.md) holds the
+ * data key (DEK) wrapped under an Argon2id key of the unlock code, and,
+ * indistinguishably, an optional duress marker under the duress code's key.
+ * Time comes from the caller (milliseconds since the epoch) so tests can
+ * drive it; the vault keeps a high-water mark so it never goes backwards. */
+
+#define HUSH_CODE_KINDS(X) X(PIN, 1) X(PATTERN, 2) X(PASSPHRASE, 3)
+#define HUSH_VAULT_STATES(X) X(NEW, 0) X(LOCKED, 1) X(UNLOCKED, 2)
+/* Outcomes of hush_vault_unlock. DURESS leaves a new, empty vault unlocked
+ * under the duress code; WIPED means the attempt limit destroyed the keys. */
+#define HUSH_UNLOCK_OUTCOMES(X) X(WRONG, 0) X(OK, 1) X(DURESS, 2) X(WIPED, 3)
+
+enum {
+#define HUSH_KIND_ITEM(name, value) HUSH_CODE_##name = value,
+    HUSH_CODE_KINDS(HUSH_KIND_ITEM)
+#undef HUSH_KIND_ITEM
+#define HUSH_STATE_ITEM(name, value) HUSH_VAULT_##name = value,
+    HUSH_VAULT_STATES(HUSH_STATE_ITEM)
+#undef HUSH_STATE_ITEM
+#define HUSH_OUTCOME_ITEM(name, value) HUSH_UNLOCK_##name = value,
+    HUSH_UNLOCK_OUTCOMES(HUSH_OUTCOME_ITEM)
+#undef HUSH_OUTCOME_ITEM
+};
+
+#define HUSH_LOCKFILE_BYTES 1352
+#define HUSH_KDF_OPSLIMIT_MIN 1u
+#define HUSH_KDF_OPSLIMIT_MAX 64u
+#define HUSH_KDF_MEMLIMIT_KIB_MIN 8u          /* tests only; create() wants >= 64 MiB unless told */
+#define HUSH_KDF_MEMLIMIT_KIB_MAX (1024u * 1024u)
+#define HUSH_KDF_MEMLIMIT_KIB_DEFAULT (64u * 1024u)
+#define HUSH_ATTEMPT_LIMIT_DEFAULT 10
+#define HUSH_ATTEMPT_LIMIT_MIN 1
+#define HUSH_ATTEMPT_LIMIT_MAX 100
+#define HUSH_BACKOFF_AFTER 5u                 /* failures before the first delay */
+
+typedef struct hush_vault hush_vault;
+
+/* Opens the vault whose lock file is lock_path; data_dir holds its other
+ * files (deleted by a wipe). A missing lock file gives state NEW; a damaged
+ * one an error, and nothing is changed on disk. */
+int hush_vault_open(hush_vault **vault, const char *lock_path, const char *data_dir);
+/* Zeroes every key and frees the handle. */
+void hush_vault_close(hush_vault *vault);
+
+int hush_vault_state(const hush_vault *vault);
+int hush_vault_kind(const hush_vault *vault);       /* 0 when NEW */
+int hush_vault_attempts_left(const hush_vault *vault);
+int hush_vault_attempt_limit(const hush_vault *vault);
+
+/* Argon2id cost that takes about target_ms here with 64 MiB (>= 2 passes). */
+int hush_kdf_calibrate(uint32_t target_ms, uint32_t *opslimit, uint32_t *memlimit_kib);
+
+/* NEW -> UNLOCKED: a new data key, wrapped under the code. */
+int hush_vault_create(hush_vault *vault, int kind, const uint8_t *code, size_t code_len,
+                      uint32_t opslimit, uint32_t memlimit_kib, uint64_t now_ms);
+
+/* Step 1 of an unlock: refuses with HUSH_ERR_BACKOFF (and *retry_in_ms)
+ * while a delay runs; otherwise counts the attempt as failed and writes the
+ * lock file, which the host persists BEFORE step 2, so killing the app
+ * mid-attempt never saves an attempt. */
+int hush_vault_begin_attempt(hush_vault *vault, uint64_t now_ms, uint64_t *retry_in_ms);
+/* Step 2: one Argon2id, every slot tried. Returns a HUSH_UNLOCK_* outcome
+ * (>= 0) or an error. WRONG and WIPED, DURESS and OK cost the same here. */
+int hush_vault_unlock(hush_vault *vault, const uint8_t *code, size_t code_len, uint64_t now_ms);
+/* Milliseconds until the next attempt may be checked (0: now). */
+uint64_t hush_vault_retry_in_ms(const hush_vault *vault, uint64_t now_ms);
+
+/* UNLOCKED -> LOCKED: zeroes the data key. */
+int hush_vault_lock(hush_vault *vault);
+/* Re-wraps the data key under a new code in a new slot, then overwrites the
+ * old slot. A change of kind also clears the duress code. */
+int hush_vault_set_code(hush_vault *vault, int kind, const uint8_t *code, size_t code_len);
+/* Sets (code != NULL) or clears (code == NULL) the duress code. */
+int hush_vault_set_duress(hush_vault *vault, const uint8_t *code, size_t code_len);
+int hush_vault_set_attempt_limit(hush_vault *vault, uint32_t limit);
+
+/* Wipe, step 1 and 3: overwrites every slot, the meta record and the
+ * trustee region with random bytes and writes the lock file (the host then
+ * persists it: from there the data key is unrecoverable), and zeroes every
+ * key. State becomes NEW. */
+int hush_vault_destroy_keys(hush_vault *vault);
+/* Wipe, step 2: deletes the lock file and every file under data_dir. */
+int hush_vault_delete_files(hush_vault *vault);
+/* After a duress unlock: deletes every file under data_dir, keeping the
+ * new lock file. */
+int hush_vault_delete_data(hush_vault *vault);
 
 /* Version of the core, e.g. "0.1.0". */
 const char *hush_version(void);

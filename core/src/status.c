@@ -19,6 +19,9 @@ hush_strerror(int status)
 
 #define HUSH_JSON_CODE(name, value, message) ",\"" #name "\":" #value
 #define HUSH_JSON_MESSAGE(name, value, message) ",\"" #name "\":\"" message "\""
+#define HUSH_JSON_ITEM(name, value) ",\"" #name "\":" #value
+#define HUSH_STR2(x) #x
+#define HUSH_STR(x) HUSH_STR2(x)
 
 const char *
 hush_constants_json(void)
@@ -29,5 +32,11 @@ hush_constants_json(void)
            ",\"sqlite\":\"" SQLITE_VERSION "\""
            ",\"status\":{\"_\":null" HUSH_STATUS_LIST(HUSH_JSON_CODE) "}"
            ",\"messages\":{\"_\":null" HUSH_STATUS_LIST(HUSH_JSON_MESSAGE) "}"
+           ",\"kind\":{\"_\":null" HUSH_CODE_KINDS(HUSH_JSON_ITEM) "}"
+           ",\"state\":{\"_\":null" HUSH_VAULT_STATES(HUSH_JSON_ITEM) "}"
+           ",\"outcome\":{\"_\":null" HUSH_UNLOCK_OUTCOMES(HUSH_JSON_ITEM) "}"
+           ",\"lockfileBytes\":" HUSH_STR(HUSH_LOCKFILE_BYTES)
+           ",\"attemptLimitDefault\":" HUSH_STR(HUSH_ATTEMPT_LIMIT_DEFAULT)
+           ",\"attemptLimitMax\":" HUSH_STR(HUSH_ATTEMPT_LIMIT_MAX)
            "}";
 }

@@ -1,0 +1,247 @@
+/* The lock file: encoding of the header, and the cryptography of slots and
+ * of the meta record. Formats: core/LOCKFILE.md.
+ *
+ * CONSTANT TIME
+ * lf_slots_check() is the duress comparison. It opens every slot with the
+ * entered code's key and picks the outcome with masks, never with a branch
+ * or a memory index that depends on the key or on what the slots hold. It
+ * does not call crypto_aead_*_decrypt, which returns early on a bad tag:
+ * it rebuilds XChaCha20-Poly1305-IETF from its parts (HChaCha20, ChaCha20,
+ * Poly1305), computes every tag and every plaintext, and compares tags with
+ * arithmetic. tests/c/ctgrind_slots.c proves this under Valgrind. */
+#include <string.h>
+
+#include <sodium.h>
+
+#include "hush.h"
+#include "lockfile.h"
+
+_Static_assert(LF_FILE_BYTES == HUSH_LOCKFILE_BYTES, "hush.h and lockfile.h disagree on the lock file size");
+
+static void
+put_u32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t) v; p[1] = (uint8_t) (v >> 8); p[2] = (uint8_t) (v >> 16); p[3] = (uint8_t) (v >> 24);
+}
+
+static uint32_t
+get_u32(const uint8_t *p)
+{
+    return (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16 | (uint32_t) p[3] << 24;
+}
+
+static void
+put_u64(uint8_t *p, uint64_t v)
+{
+    put_u32(p, (uint32_t) v);
+    put_u32(p + 4, (uint32_t) (v >> 32));
+}
+
+static uint64_t
+get_u64(const uint8_t *p)
+{
+    return (uint64_t) get_u32(p) | (uint64_t) get_u32(p + 4) << 32;
+}
+
+/* Header layout (little-endian):
+ *   0 magic "HUSHLOCK"   8 version u32   12 kind u8   13 zero[3]
+ *  16 opslimit u32      20 memlimit KiB u32           24 salt[16]   40 zero[8]
+ *  48 attempt_limit u32 52 failed u32   56 not_before_ms u64   64 clock_ms u64
+ *  72 zero[56] */
+void
+lf_header_encode(uint8_t out[LF_HEADER_BYTES], const lf_header *h)
+{
+    memset(out, 0, LF_HEADER_BYTES);
+    memcpy(out, LF_MAGIC, 8);
+    put_u32(out + 8, LF_VERSION);
+    out[12] = h->kind;
+    put_u32(out + 16, h->opslimit);
+    put_u32(out + 20, h->memlimit_kib);
+    memcpy(out + 24, h->salt, sizeof h->salt);
+    put_u32(out + 48, h->attempt_limit);
+    put_u32(out + 52, h->failed);
+    put_u64(out + 56, h->not_before_ms);
+    put_u64(out + 64, h->clock_ms);
+}
+
+static int
+all_zero(const uint8_t *p, size_t n)
+{
+    uint8_t acc = 0;
+    while (n--) acc |= *p++;
+    return acc == 0;
+}
+
+int
+lf_header_decode(lf_header *h, const uint8_t file[LF_FILE_BYTES], size_t file_len)
+{
+    lf_header d;
+
+    if (file_len != LF_FILE_BYTES || memcmp(file, LF_MAGIC, 8) != 0) {
+        return HUSH_ERR_LOCKFILE_FORMAT;
+    }
+    if (get_u32(file + 8) != LF_VERSION) {
+        return HUSH_ERR_LOCKFILE_VERSION;
+    }
+    d.kind = file[12];
+    d.opslimit = get_u32(file + 16);
+    d.memlimit_kib = get_u32(file + 20);
+    memcpy(d.salt, file + 24, sizeof d.salt);
+    d.attempt_limit = get_u32(file + 48);
+    d.failed = get_u32(file + 52);
+    d.not_before_ms = get_u64(file + 56);
+    d.clock_ms = get_u64(file + 64);
+    if (d.kind < HUSH_CODE_PIN || d.kind > HUSH_CODE_PASSPHRASE ||
+        d.opslimit < HUSH_KDF_OPSLIMIT_MIN || d.opslimit > HUSH_KDF_OPSLIMIT_MAX ||
+        d.memlimit_kib < HUSH_KDF_MEMLIMIT_KIB_MIN || d.memlimit_kib > HUSH_KDF_MEMLIMIT_KIB_MAX ||
+        d.attempt_limit < HUSH_ATTEMPT_LIMIT_MIN || d.attempt_limit > HUSH_ATTEMPT_LIMIT_MAX ||
+        d.failed > d.attempt_limit ||
+        !all_zero(file + 13, 3) || !all_zero(file + 40, 8) || !all_zero(file + 72, LF_HEADER_BYTES - 72)) {
+        return HUSH_ERR_LOCKFILE_FORMAT;
+    }
+    *h = d;
+    return HUSH_OK;
+}
+
+/* Associated data of slot i: the bound header bytes, then the slot index, so
+ * a slot cannot be moved to another position or another vault. */
+static void
+slot_ad(uint8_t ad[LF_BOUND_BYTES + 1], const uint8_t bound[LF_BOUND_BYTES], uint8_t index)
+{
+    memcpy(ad, bound, LF_BOUND_BYTES);
+    ad[LF_BOUND_BYTES] = index;
+}
+
+void
+lf_slot_seal(uint8_t slot[LF_SLOT_BYTES], const uint8_t key[32], uint8_t type,
+             const uint8_t dek[32], const uint8_t bound[LF_BOUND_BYTES], uint8_t index)
+{
+    uint8_t payload[LF_PAYLOAD_BYTES] = { 0 };
+    uint8_t ad[LF_BOUND_BYTES + 1];
+
+    payload[0] = type;
+    memcpy(payload + 8, dek, 32);
+    slot_ad(ad, bound, index);
+    randombytes_buf(slot, LF_NONCE_BYTES);
+    crypto_aead_xchacha20poly1305_ietf_encrypt(slot + LF_NONCE_BYTES, NULL, payload, sizeof payload,
+                                               ad, sizeof ad, NULL, slot, key);
+    sodium_memzero(payload, sizeof payload);
+}
+
+/* 0xff if a == b, else 0x00; no branch. */
+static uint8_t
+ct_eq_u8(uint8_t a, uint8_t b)
+{
+    uint32_t x = (uint32_t) (a ^ b);
+    return (uint8_t) (((x - 1u) >> 8) & 0xffu);
+}
+
+static const uint8_t zero_pad[16];
+
+/* XChaCha20-Poly1305-IETF open that always computes both the tag and the
+ * plaintext and returns the tag comparison as a mask (0xff = authentic). */
+static uint8_t
+slot_open_ct(uint8_t payload[LF_PAYLOAD_BYTES], const uint8_t slot[LF_SLOT_BYTES],
+             const uint8_t key[32], const uint8_t *ad, size_t ad_len)
+{
+    const uint8_t *nonce = slot, *ct = slot + LF_NONCE_BYTES, *tag = ct + LF_PAYLOAD_BYTES;
+    uint8_t subkey[32], nonce12[12] = { 0 }, block0[64], mac[16], lens[16];
+    crypto_onetimeauth_poly1305_state st;
+    uint8_t diff = 0;
+    size_t i;
+
+    crypto_core_hchacha20(subkey, nonce, key, NULL);
+    memcpy(nonce12 + 4, nonce + 16, 8);
+    crypto_stream_chacha20_ietf(block0, sizeof block0, nonce12, subkey);
+
+    crypto_onetimeauth_poly1305_init(&st, block0);
+    crypto_onetimeauth_poly1305_update(&st, ad, ad_len);
+    crypto_onetimeauth_poly1305_update(&st, zero_pad, (16 - ad_len % 16) % 16);
+    crypto_onetimeauth_poly1305_update(&st, ct, LF_PAYLOAD_BYTES);
+    crypto_onetimeauth_poly1305_update(&st, zero_pad, (16 - LF_PAYLOAD_BYTES % 16) % 16);
+    put_u64(lens, ad_len);
+    put_u64(lens + 8, LF_PAYLOAD_BYTES);
+    crypto_onetimeauth_poly1305_update(&st, lens, sizeof lens);
+    crypto_onetimeauth_poly1305_final(&st, mac);
+
+    crypto_stream_chacha20_ietf_xor_ic(payload, ct, LF_PAYLOAD_BYTES, nonce12, 1, subkey);
+
+    for (i = 0; i < sizeof mac; i++) diff |= (uint8_t) (mac[i] ^ tag[i]);
+
+    sodium_memzero(subkey, sizeof subkey);
+    sodium_memzero(block0, sizeof block0);
+    sodium_memzero(&st, sizeof st);
+    sodium_memzero(mac, sizeof mac);
+    return ct_eq_u8(diff, 0);
+}
+
+int
+lf_slots_check(const uint8_t slots[LF_SLOTS * LF_SLOT_BYTES], const uint8_t key[32],
+               const uint8_t bound[LF_BOUND_BYTES], uint8_t dek[32], uint8_t *slot_index)
+{
+    uint8_t payload[LF_PAYLOAD_BYTES], ad[LF_BOUND_BYTES + 1];
+    uint8_t unlock_any = 0, duress_any = 0, index = 0, authentic, is_unlock, is_duress;
+    size_t i, j;
+
+    memset(dek, 0, 32);
+    for (i = 0; i < LF_SLOTS; i++) {
+        slot_ad(ad, bound, (uint8_t) i);
+        authentic = slot_open_ct(payload, slots + i * LF_SLOT_BYTES, key, ad, sizeof ad);
+        is_unlock = authentic & ct_eq_u8(payload[0], LF_PAYLOAD_UNLOCK);
+        is_duress = authentic & ct_eq_u8(payload[0], LF_PAYLOAD_DURESS);
+        for (j = 0; j < 32; j++) dek[j] |= payload[8 + j] & is_unlock;
+        index |= (uint8_t) i & (is_unlock | is_duress);
+        unlock_any |= is_unlock;
+        duress_any |= is_duress;
+    }
+    sodium_memzero(payload, sizeof payload);
+    *slot_index = index;
+    /* The unlock outcome wins if, impossibly, both matched (set_duress and
+     * set_code refuse a duress code equal to the unlock code). */
+    return (unlock_any & LF_PAYLOAD_UNLOCK) | (duress_any & (uint8_t) ~unlock_any & LF_PAYLOAD_DURESS);
+}
+
+static void
+meta_key(uint8_t key[32], const uint8_t dek[32])
+{
+    crypto_kdf_derive_from_key(key, 32, 1, "hushlock", dek);
+}
+
+void
+lf_meta_seal(uint8_t out[LF_META_BYTES], const uint8_t dek[32], const lf_meta *meta,
+             const uint8_t bound[LF_BOUND_BYTES])
+{
+    uint8_t key[32], plain[LF_META_PLAIN_BYTES] = { 0 };
+
+    plain[0] = meta->unlock_slot;
+    plain[1] = meta->duress_slot;
+    meta_key(key, dek);
+    randombytes_buf(out, LF_NONCE_BYTES);
+    crypto_aead_xchacha20poly1305_ietf_encrypt(out + LF_NONCE_BYTES, NULL, plain, sizeof plain,
+                                               bound, LF_BOUND_BYTES, NULL, out, key);
+    sodium_memzero(key, sizeof key);
+    sodium_memzero(plain, sizeof plain);
+}
+
+int
+lf_meta_open(lf_meta *meta, const uint8_t in[LF_META_BYTES], const uint8_t dek[32],
+             const uint8_t bound[LF_BOUND_BYTES])
+{
+    uint8_t key[32], plain[LF_META_PLAIN_BYTES];
+    int rc;
+
+    meta_key(key, dek);
+    rc = crypto_aead_xchacha20poly1305_ietf_decrypt(plain, NULL, NULL, in + LF_NONCE_BYTES,
+                                                    LF_META_PLAIN_BYTES + LF_TAG_BYTES,
+                                                    bound, LF_BOUND_BYTES, in, key);
+    sodium_memzero(key, sizeof key);
+    if (rc != 0 || plain[0] >= LF_SLOTS || (plain[1] != LF_NO_SLOT && plain[1] >= LF_SLOTS) ||
+        plain[0] == plain[1]) {
+        sodium_memzero(plain, sizeof plain);
+        return HUSH_ERR_LOCKFILE_FORMAT;
+    }
+    meta->unlock_slot = plain[0];
+    meta->duress_slot = plain[1];
+    sodium_memzero(plain, sizeof plain);
+    return HUSH_OK;
+}

@@ -1,0 +1,76 @@
+/* The lock file: format and slot cryptography (internal to the core).
+ * The format is written down in core/LOCKFILE.md; keep the two in step. */
+#ifndef HUSH_LOCKFILE_H
+#define HUSH_LOCKFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define LF_MAGIC "HUSHLOCK"
+#define LF_VERSION 1u
+
+#define LF_HEADER_BYTES 128u
+#define LF_SLOTS 8u
+#define LF_NONCE_BYTES 24u
+#define LF_TAG_BYTES 16u
+#define LF_PAYLOAD_BYTES 40u  /* type(1) reserved(7) dek(32) */
+#define LF_SLOT_BYTES (LF_NONCE_BYTES + LF_PAYLOAD_BYTES + LF_TAG_BYTES) /* 80 */
+#define LF_META_PLAIN_BYTES 32u
+#define LF_META_BYTES (LF_NONCE_BYTES + LF_META_PLAIN_BYTES + LF_TAG_BYTES) /* 72 */
+#define LF_TRUSTEES 8u
+#define LF_TRUSTEE_BYTES 64u
+
+#define LF_SLOTS_OFFSET LF_HEADER_BYTES
+#define LF_META_OFFSET (LF_SLOTS_OFFSET + LF_SLOTS * LF_SLOT_BYTES)
+#define LF_TRUSTEES_OFFSET (LF_META_OFFSET + LF_META_BYTES)
+#define LF_FILE_BYTES (LF_TRUSTEES_OFFSET + LF_TRUSTEES * LF_TRUSTEE_BYTES) /* 1352 */
+
+/* Bytes of the header bound into every slot's associated data: magic,
+ * version, kind, KDF cost and salt. The counters after them change on every
+ * attempt and are not bound. */
+#define LF_BOUND_BYTES 48u
+
+#define LF_PAYLOAD_UNLOCK 1u
+#define LF_PAYLOAD_DURESS 2u
+
+#define LF_NO_SLOT 0xffu
+
+typedef struct lf_header {
+    uint8_t  kind;            /* HUSH_CODE_PIN / _PATTERN / _PASSPHRASE */
+    uint32_t opslimit;        /* Argon2id passes */
+    uint32_t memlimit_kib;    /* Argon2id memory, KiB */
+    uint8_t  salt[16];        /* Argon2id salt, one per vault */
+    uint32_t attempt_limit;   /* failed attempts that wipe the vault */
+    uint32_t failed;          /* failed attempts since the last unlock */
+    uint64_t not_before_ms;   /* no attempt is checked before this time */
+    uint64_t clock_ms;        /* highest time seen: the clock never goes back */
+} lf_header;
+
+/* Encrypted with a key derived from the data key; says which slots are in
+ * use, so changing a code never overwrites the duress slot. */
+typedef struct lf_meta {
+    uint8_t unlock_slot;      /* index of the unlock slot */
+    uint8_t duress_slot;      /* index of the duress slot, or LF_NO_SLOT */
+} lf_meta;
+
+void lf_header_encode(uint8_t out[LF_HEADER_BYTES], const lf_header *h);
+/* Returns HUSH_OK, or HUSH_ERR_LOCKFILE_FORMAT / _VERSION; h untouched on error. */
+int  lf_header_decode(lf_header *h, const uint8_t file[LF_FILE_BYTES], size_t file_len);
+
+/* Seals a payload into a slot with the lock key; ad = the bound header bytes. */
+void lf_slot_seal(uint8_t slot[LF_SLOT_BYTES], const uint8_t key[32], uint8_t type,
+                  const uint8_t dek[32], const uint8_t ad[LF_BOUND_BYTES], uint8_t index);
+
+/* Tries every slot with the lock key, without early exit and without a
+ * branch or an index that depends on the key or the slots' contents.
+ * Returns LF_PAYLOAD_UNLOCK (dek and *slot_index set), LF_PAYLOAD_DURESS
+ * (*slot_index set) or 0. */
+int  lf_slots_check(const uint8_t slots[LF_SLOTS * LF_SLOT_BYTES], const uint8_t key[32],
+                    const uint8_t ad[LF_BOUND_BYTES], uint8_t dek[32], uint8_t *slot_index);
+
+void lf_meta_seal(uint8_t out[LF_META_BYTES], const uint8_t dek[32], const lf_meta *meta,
+                  const uint8_t ad[LF_BOUND_BYTES]);
+int  lf_meta_open(lf_meta *meta, const uint8_t in[LF_META_BYTES], const uint8_t dek[32],
+                  const uint8_t ad[LF_BOUND_BYTES]);
+
+#endif

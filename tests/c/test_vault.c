@@ -1,0 +1,387 @@
+/* The vault: the three kinds of code, wrong codes with backoff and the
+ * attempt limit, duress, change of code, bad lock files, the wipe, and what
+ * an image of the lock file can tell. Argon2id runs at its cheapest cost so
+ * the whole file takes well under a second. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "../../core/src/lockfile.h"
+#include "check.h"
+#include "hush.h"
+
+#define OPS 1
+#define MEM_KIB 8
+#define T0 1700000000000ull /* a fixed "now" in ms */
+
+static char dir[64], lock_path[96], data_dir[96];
+
+static const uint8_t PIN[] = "1234", PIN2[] = "987654", DURESS[] = "0000";
+
+static void
+fresh_dir(void)
+{
+    char cmd[128];
+    if (dir[0]) { snprintf(cmd, sizeof cmd, "rm -rf %s", dir); if (system(cmd) != 0) abort(); }
+    strcpy(dir, "/tmp/hush-vault-XXXXXX");
+    if (mkdtemp(dir) == NULL) abort();
+    snprintf(lock_path, sizeof lock_path, "%s/lock", dir);
+    snprintf(data_dir, sizeof data_dir, "%s/data", dir);
+    mkdir(data_dir, 0700);
+}
+
+static size_t
+read_file(const char *path, uint8_t *buf, size_t cap)
+{
+    FILE *f = fopen(path, "rb");
+    size_t n;
+    if (f == NULL) return 0;
+    n = fread(buf, 1, cap, f);
+    fclose(f);
+    return n;
+}
+
+static void
+write_bytes(const char *path, const uint8_t *buf, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    if (f == NULL || fwrite(buf, 1, n, f) != n) abort();
+    fclose(f);
+}
+
+static int
+file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+static hush_vault *
+open_vault(void)
+{
+    hush_vault *v = NULL;
+    CHECK_EQ_INT(hush_vault_open(&v, lock_path, data_dir), HUSH_OK);
+    return v;
+}
+
+static hush_vault *
+new_vault(int kind, const uint8_t *code, size_t len)
+{
+    hush_vault *v;
+    fresh_dir();
+    v = open_vault();
+    CHECK_EQ_INT(hush_vault_state(v), HUSH_VAULT_NEW);
+    CHECK_EQ_INT(hush_vault_create(v, kind, code, len, OPS, MEM_KIB, T0), HUSH_OK);
+    CHECK_EQ_INT(hush_vault_state(v), HUSH_VAULT_UNLOCKED);
+    return v;
+}
+
+/* One attempt, both steps. */
+static int
+attempt(hush_vault *v, const uint8_t *code, size_t len, uint64_t now)
+{
+    uint64_t retry = 0;
+    int rc = hush_vault_begin_attempt(v, now, &retry);
+    if (rc != HUSH_OK) return rc;
+    return hush_vault_unlock(v, code, len, now);
+}
+
+/* The data key, recovered independently from the file and the code. */
+static int
+dek_from_file(uint8_t dek[32], const char *canonical)
+{
+    uint8_t file[LF_FILE_BYTES], key[32], index;
+    lf_header h;
+    if (read_file(lock_path, file, sizeof file) != LF_FILE_BYTES || lf_header_decode(&h, file, LF_FILE_BYTES) != 0) return 0;
+    if (crypto_pwhash(key, 32, canonical, strlen(canonical), h.salt, h.opslimit, (size_t) h.memlimit_kib * 1024,
+                      crypto_pwhash_ALG_ARGON2ID13) != 0) return 0;
+    return lf_slots_check(file + LF_SLOTS_OFFSET, key, file, dek, &index) == LF_PAYLOAD_UNLOCK;
+}
+
+static int
+contains(const uint8_t *hay, size_t n, const uint8_t *needle, size_t m)
+{
+    size_t i;
+    for (i = 0; i + m <= n; i++) if (memcmp(hay + i, needle, m) == 0) return 1;
+    return 0;
+}
+
+static void
+test_kinds(void)
+{
+    static const uint8_t pattern[] = { 0, 4, 8, 5, 2 }, phrase[] = "correct horse \xc3\xa9t\xc3\xa9";
+    static const uint8_t pattern_other[] = { 0, 4, 8, 5, 1 };
+    hush_vault *v;
+
+    v = new_vault(HUSH_CODE_PIN, PIN, 4);
+    CHECK_EQ_INT(hush_vault_kind(v), HUSH_CODE_PIN);
+    CHECK_EQ_INT(hush_vault_lock(v), HUSH_OK);
+    CHECK_EQ_INT(attempt(v, PIN, 4, T0), HUSH_UNLOCK_OK);
+    hush_vault_close(v);
+    v = open_vault(); /* from disk */
+    CHECK_EQ_INT(hush_vault_state(v), HUSH_VAULT_LOCKED);
+    CHECK_EQ_INT(hush_vault_kind(v), HUSH_CODE_PIN);
+    CHECK_EQ_INT(attempt(v, (const uint8_t *) "1235", 4, T0), HUSH_UNLOCK_WRONG);
+    CHECK_EQ_INT(attempt(v, PIN, 4, T0), HUSH_UNLOCK_OK);
+    hush_vault_close(v);
+
+    v = new_vault(HUSH_CODE_PATTERN, pattern, sizeof pattern);
+    hush_vault_lock(v);
+    CHECK_EQ_INT(attempt(v, pattern_other, sizeof pattern_other, T0), HUSH_UNLOCK_WRONG);
+    CHECK_EQ_INT(attempt(v, pattern, sizeof pattern, T0), HUSH_UNLOCK_OK);
+    hush_vault_close(v);
+
+    v = new_vault(HUSH_CODE_PASSPHRASE, phrase, sizeof phrase - 1);
+    hush_vault_lock(v);
+    CHECK_EQ_INT(attempt(v, phrase, sizeof phrase - 2, T0), HUSH_UNLOCK_WRONG);
+    CHECK_EQ_INT(attempt(v, phrase, sizeof phrase - 1, T0), HUSH_UNLOCK_OK);
+    hush_vault_close(v);
+}
+
+static void
+test_code_rules(void)
+{
+    static const uint8_t short_pattern[] = { 0, 1, 2 }, repeat[] = { 0, 1, 2, 1 }, off_grid[] = { 0, 1, 2, 9 };
+    static const uint8_t bad_utf8[] = { 'a', 0xc3 }, overlong[] = { 0xc0, 0xaf };
+    hush_vault *v;
+
+    fresh_dir();
+    v = open_vault();
+    CHECK_EQ_INT(hush_vault_create(v, HUSH_CODE_PIN, (const uint8_t *) "123", 3, OPS, MEM_KIB, T0), HUSH_ERR_CODE_PIN);
+    CHECK_EQ_INT(hush_vault_create(v, HUSH_CODE_PIN, (const uint8_t *) "12a4", 4, OPS, MEM_KIB, T0), HUSH_ERR_CODE_PIN);
+    CHECK_EQ_INT(hush_vault_create(v, HUSH_CODE_PATTERN, short_pattern, 3, OPS, MEM_KIB, T0), HUSH_ERR_CODE_PATTERN);
+    CHECK_EQ_INT(hush_vault_create(v, HUSH_CODE_PATTERN, repeat, 4, OPS, MEM_KIB, T0), HUSH_ERR_CODE_PATTERN);
+    CHECK_EQ_INT(hush_vault_create(v, HUSH_CODE_PATTERN, off_grid, 4, OPS, MEM_KIB, T0), HUSH_ERR_CODE_PATTERN);
+    CHECK_EQ_INT(hush_vault_create(v, HUSH_CODE_PASSPHRASE, bad_utf8, 2, OPS, MEM_KIB, T0), HUSH_ERR_CODE_PASSPHRASE);
+    CHECK_EQ_INT(hush_vault_create(v, HUSH_CODE_PASSPHRASE, overlong, 2, OPS, MEM_KIB, T0), HUSH_ERR_CODE_PASSPHRASE);
+    CHECK_EQ_INT(hush_vault_create(v, HUSH_CODE_PASSPHRASE, NULL, 0, OPS, MEM_KIB, T0), HUSH_ERR_CODE_PASSPHRASE);
+    CHECK_EQ_INT(hush_vault_create(v, 7, PIN, 4, OPS, MEM_KIB, T0), HUSH_ERR_CODE_KIND);
+    CHECK_EQ_INT(hush_vault_create(v, HUSH_CODE_PIN, PIN, 4, 0, MEM_KIB, T0), HUSH_ERR_KDF_COST);
+    CHECK_EQ_INT(hush_vault_create(v, HUSH_CODE_PIN, PIN, 4, OPS, 4, T0), HUSH_ERR_KDF_COST);
+    CHECK_EQ_INT(hush_vault_state(v), HUSH_VAULT_NEW);
+    CHECK(!file_exists(lock_path)); /* nothing written by a refused create */
+    hush_vault_close(v);
+}
+
+static void
+test_backoff_and_limit(void)
+{
+    hush_vault *v = new_vault(HUSH_CODE_PIN, PIN, 4);
+    uint64_t now = T0, retry = 0;
+    uint8_t data_file[128];
+    int i;
+
+    snprintf((char *) data_file, sizeof data_file, "%s/chunk-0", data_dir);
+    write_bytes((const char *) data_file, (const uint8_t *) "ciphertext", 10);
+    hush_vault_lock(v);
+
+    for (i = 1; i <= 4; i++) {
+        CHECK_EQ_INT(attempt(v, PIN2, 6, now), HUSH_UNLOCK_WRONG);
+        CHECK_EQ_INT(hush_vault_attempts_left(v), 10 - i);
+        CHECK_EQ_INT(hush_vault_retry_in_ms(v, now), 0);
+    }
+    CHECK_EQ_INT(attempt(v, PIN2, 6, now), HUSH_UNLOCK_WRONG); /* 5th: first delay */
+    CHECK_EQ_INT(hush_vault_retry_in_ms(v, now), 30000);
+    CHECK_EQ_INT(hush_vault_begin_attempt(v, now + 1000, &retry), HUSH_ERR_BACKOFF);
+    CHECK_EQ_INT(retry, 29000);
+    CHECK_EQ_INT(hush_vault_attempts_left(v), 5); /* refused attempts do not count */
+    /* Setting the clock back does not shorten the wait. */
+    CHECK_EQ_INT(hush_vault_begin_attempt(v, now - 3600000, &retry), HUSH_ERR_BACKOFF);
+    CHECK_EQ_INT(retry, 29000);
+    /* The wait and the clock's high-water mark survive a restart. */
+    hush_vault_close(v);
+    v = open_vault();
+    CHECK_EQ_INT(hush_vault_retry_in_ms(v, now), 29000);
+    /* Step 2 without step 1 is refused. */
+    CHECK_EQ_INT(hush_vault_unlock(v, PIN, 4, now + 30000), HUSH_ERR_STATE);
+
+    now += 30000;
+    CHECK_EQ_INT(attempt(v, PIN2, 6, now), HUSH_UNLOCK_WRONG); /* 6th */
+    CHECK_EQ_INT(hush_vault_retry_in_ms(v, now), 60000);
+    now += 60000;
+    CHECK_EQ_INT(attempt(v, PIN, 4, now), HUSH_UNLOCK_OK); /* the right code resets everything */
+    CHECK_EQ_INT(hush_vault_attempts_left(v), 10);
+    CHECK_EQ_INT(hush_vault_set_attempt_limit(v, 0), HUSH_ERR_ATTEMPT_LIMIT);
+    CHECK_EQ_INT(hush_vault_set_attempt_limit(v, 101), HUSH_ERR_ATTEMPT_LIMIT);
+    CHECK_EQ_INT(hush_vault_set_attempt_limit(v, 3), HUSH_OK);
+    hush_vault_lock(v);
+    CHECK_EQ_INT(attempt(v, PIN2, 6, now), HUSH_UNLOCK_WRONG);
+    CHECK_EQ_INT(attempt(v, PIN2, 6, now), HUSH_UNLOCK_WRONG);
+    CHECK_EQ_INT(hush_vault_attempts_left(v), 1);
+    CHECK_EQ_INT(attempt(v, PIN2, 6, now), HUSH_UNLOCK_WIPED);
+    CHECK_EQ_INT(hush_vault_state(v), HUSH_VAULT_NEW);
+    CHECK(!dek_from_file(data_file, "pin:1234")); /* the right code no longer opens anything */
+    CHECK_EQ_INT(hush_vault_delete_files(v), HUSH_OK);
+    CHECK(!file_exists(lock_path));
+    CHECK(!file_exists((const char *) data_file));
+    hush_vault_close(v);
+    v = open_vault();
+    CHECK_EQ_INT(hush_vault_state(v), HUSH_VAULT_NEW);
+    hush_vault_close(v);
+}
+
+static void
+test_duress(void)
+{
+    hush_vault *v = new_vault(HUSH_CODE_PIN, PIN, 4);
+    uint8_t old_dek[32], new_dek[32], file[LF_FILE_BYTES], data_file[128];
+
+    CHECK(dek_from_file(old_dek, "pin:1234"));
+    CHECK_EQ_INT(hush_vault_set_duress(v, PIN, 4), HUSH_ERR_DURESS_SAME);
+    CHECK_EQ_INT(hush_vault_set_duress(v, (const uint8_t *) "12", 2), HUSH_ERR_CODE_PIN);
+    CHECK_EQ_INT(hush_vault_set_duress(v, DURESS, 4), HUSH_OK);
+    CHECK_EQ_INT(hush_vault_set_code(v, HUSH_CODE_PIN, DURESS, 4), HUSH_ERR_DURESS_SAME);
+    hush_vault_lock(v);
+    CHECK_EQ_INT(attempt(v, PIN, 4, T0), HUSH_UNLOCK_OK); /* the duress code does not disturb unlock */
+    hush_vault_lock(v);
+
+    snprintf((char *) data_file, sizeof data_file, "%s/chunk-0", data_dir);
+    write_bytes((const char *) data_file, (const uint8_t *) "ciphertext", 10);
+    CHECK_EQ_INT(attempt(v, DURESS, 4, T0), HUSH_UNLOCK_DURESS);
+    CHECK_EQ_INT(hush_vault_state(v), HUSH_VAULT_UNLOCKED);
+    /* On disk: the old key is gone, the duress code is the new unlock code. */
+    CHECK_EQ_INT(read_file(lock_path, file, sizeof file), LF_FILE_BYTES);
+    CHECK(!contains(file, sizeof file, old_dek, sizeof old_dek));
+    CHECK(!dek_from_file(new_dek, "pin:1234"));
+    CHECK(dek_from_file(new_dek, "pin:0000"));
+    CHECK(memcmp(new_dek, old_dek, 32) != 0);
+    CHECK_EQ_INT(hush_vault_delete_data(v), HUSH_OK);
+    CHECK(!file_exists((const char *) data_file));
+    CHECK(file_exists(lock_path));
+    hush_vault_close(v);
+    v = open_vault();
+    CHECK_EQ_INT(attempt(v, PIN, 4, T0), HUSH_UNLOCK_WRONG);
+    CHECK_EQ_INT(attempt(v, DURESS, 4, T0), HUSH_UNLOCK_OK);
+    CHECK_EQ_INT(hush_vault_attempts_left(v), 10);
+    hush_vault_close(v);
+
+    /* Clearing the duress code makes it an ordinary wrong code. */
+    v = new_vault(HUSH_CODE_PIN, PIN, 4);
+    CHECK_EQ_INT(hush_vault_set_duress(v, DURESS, 4), HUSH_OK);
+    CHECK_EQ_INT(hush_vault_set_duress(v, NULL, 0), HUSH_OK);
+    hush_vault_lock(v);
+    CHECK_EQ_INT(attempt(v, DURESS, 4, T0), HUSH_UNLOCK_WRONG);
+    CHECK_EQ_INT(attempt(v, PIN, 4, T0), HUSH_UNLOCK_OK);
+    hush_vault_close(v);
+}
+
+static void
+test_change_code(void)
+{
+    static const uint8_t phrase[] = "a long passphrase";
+    hush_vault *v = new_vault(HUSH_CODE_PIN, PIN, 4);
+    uint8_t dek[32], dek2[32];
+
+    CHECK(dek_from_file(dek, "pin:1234"));
+    CHECK_EQ_INT(hush_vault_set_duress(v, DURESS, 4), HUSH_OK);
+    CHECK_EQ_INT(hush_vault_set_code(v, HUSH_CODE_PIN, PIN2, 6), HUSH_OK);
+    CHECK(!dek_from_file(dek2, "pin:1234"));
+    CHECK(dek_from_file(dek2, "pin:987654"));
+    CHECK(memcmp(dek, dek2, 32) == 0); /* same data key, new wrapping */
+    hush_vault_lock(v);
+    CHECK_EQ_INT(attempt(v, PIN, 4, T0), HUSH_UNLOCK_WRONG);
+    CHECK_EQ_INT(attempt(v, PIN2, 6, T0), HUSH_UNLOCK_OK);
+    hush_vault_lock(v);
+    CHECK_EQ_INT(attempt(v, DURESS, 4, T0), HUSH_UNLOCK_DURESS); /* duress survived the change */
+    hush_vault_close(v);
+
+    /* A change of kind clears the duress code. */
+    v = new_vault(HUSH_CODE_PIN, PIN, 4);
+    CHECK_EQ_INT(hush_vault_set_duress(v, DURESS, 4), HUSH_OK);
+    CHECK_EQ_INT(hush_vault_set_code(v, HUSH_CODE_PASSPHRASE, phrase, sizeof phrase - 1), HUSH_OK);
+    hush_vault_close(v);
+    v = open_vault();
+    CHECK_EQ_INT(hush_vault_kind(v), HUSH_CODE_PASSPHRASE);
+    CHECK_EQ_INT(attempt(v, (const uint8_t *) "0000", 4, T0), HUSH_UNLOCK_WRONG);
+    CHECK_EQ_INT(attempt(v, phrase, sizeof phrase - 1, T0), HUSH_UNLOCK_OK);
+    CHECK_EQ_INT(hush_vault_set_code(v, HUSH_CODE_PIN, (const uint8_t *) "12", 2), HUSH_ERR_CODE_PIN);
+    CHECK_EQ_INT(hush_vault_kind(v), HUSH_CODE_PASSPHRASE);
+    hush_vault_close(v);
+}
+
+/* A damaged lock file gives a clear error and is left exactly as it was. */
+static void
+test_bad_files(void)
+{
+    uint8_t good[LF_FILE_BYTES], bad[LF_FILE_BYTES + 1], after[LF_FILE_BYTES + 1];
+    hush_vault *v = new_vault(HUSH_CODE_PIN, PIN, 4);
+    size_t n;
+    int i;
+    struct { size_t len; size_t at; uint8_t value; int want; } cases[] = {
+        { LF_FILE_BYTES - 1, 0, 0, HUSH_ERR_LOCKFILE_FORMAT },      /* truncated */
+        { 10, 0, 0, HUSH_ERR_LOCKFILE_FORMAT },                     /* badly truncated */
+        { 0, 0, 0, HUSH_ERR_LOCKFILE_FORMAT },                      /* empty */
+        { LF_FILE_BYTES + 1, LF_FILE_BYTES, 0x55, HUSH_ERR_LOCKFILE_FORMAT }, /* too long */
+        { LF_FILE_BYTES, 0, 'X', HUSH_ERR_LOCKFILE_FORMAT },        /* magic */
+        { LF_FILE_BYTES, 8, 2, HUSH_ERR_LOCKFILE_VERSION },         /* version 2 */
+        { LF_FILE_BYTES, 12, 9, HUSH_ERR_LOCKFILE_FORMAT },         /* kind */
+        { LF_FILE_BYTES, 16, 0, HUSH_ERR_LOCKFILE_FORMAT },         /* opslimit 0 */
+        { LF_FILE_BYTES, 48, 0, HUSH_ERR_LOCKFILE_FORMAT },         /* attempt limit 0 */
+        { LF_FILE_BYTES, 100, 1, HUSH_ERR_LOCKFILE_FORMAT },        /* reserved bytes */
+    };
+
+    hush_vault_close(v);
+    CHECK_EQ_INT(read_file(lock_path, good, sizeof good), LF_FILE_BYTES);
+    for (i = 0; i < (int) (sizeof cases / sizeof cases[0]); i++) {
+        memset(bad, 0, sizeof bad);
+        memcpy(bad, good, cases[i].len < LF_FILE_BYTES ? cases[i].len : LF_FILE_BYTES);
+        if (cases[i].len && !(cases[i].len < LF_FILE_BYTES)) bad[cases[i].at] = cases[i].value;
+        write_bytes(lock_path, bad, cases[i].len);
+        v = (hush_vault *) 1;
+        CHECK_EQ_INT(hush_vault_open(&v, lock_path, data_dir), cases[i].want);
+        CHECK(v == NULL);
+        n = read_file(lock_path, after, sizeof after);
+        CHECK(n == cases[i].len && memcmp(after, bad, n) == 0);
+    }
+    /* A flipped bit in a slot cannot be told from a wrong code: it is one. */
+    memcpy(bad, good, LF_FILE_BYTES);
+    for (i = 0; i < (int) LF_SLOTS; i++) bad[LF_SLOTS_OFFSET + i * LF_SLOT_BYTES + 30] ^= 1;
+    write_bytes(lock_path, bad, LF_FILE_BYTES);
+    v = open_vault();
+    CHECK_EQ_INT(attempt(v, PIN, 4, T0), HUSH_UNLOCK_WRONG);
+    hush_vault_close(v);
+}
+
+/* Two vaults, one with a duress code and one without: same size, same
+ * header layout, and nothing else that is not random. */
+static void
+test_deniability(void)
+{
+    uint8_t a[LF_FILE_BYTES + 1], b[LF_FILE_BYTES + 1];
+    size_t na, nb, i, same = 0;
+    hush_vault *v;
+
+    v = new_vault(HUSH_CODE_PIN, PIN, 4);
+    hush_vault_close(v);
+    na = read_file(lock_path, a, sizeof a);
+    v = new_vault(HUSH_CODE_PIN, PIN, 4);
+    CHECK_EQ_INT(hush_vault_set_duress(v, DURESS, 4), HUSH_OK);
+    hush_vault_close(v);
+    nb = read_file(lock_path, b, sizeof b);
+    CHECK_EQ_INT(na, LF_FILE_BYTES);
+    CHECK_EQ_INT(nb, LF_FILE_BYTES);
+    /* Headers differ only in the salt; the clock is the same fixed T0. */
+    CHECK(memcmp(a, b, 24) == 0);
+    CHECK(memcmp(a + 40, b + 40, LF_HEADER_BYTES - 40) == 0);
+    for (i = LF_SLOTS_OFFSET; i < LF_FILE_BYTES; i++) same += a[i] == b[i];
+    CHECK(same < (LF_FILE_BYTES - LF_SLOTS_OFFSET) / 64); /* about 1/256 by chance */
+}
+
+int
+main(void)
+{
+    if (sodium_init() < 0) return 1;
+    test_kinds();
+    test_code_rules();
+    test_backoff_and_limit();
+    test_duress();
+    test_change_code();
+    test_bad_files();
+    test_deniability();
+    if (dir[0]) { char cmd[128]; snprintf(cmd, sizeof cmd, "rm -rf %s", dir); if (system(cmd) != 0) return 1; }
+    return check_done();
+}
