@@ -35,7 +35,11 @@ set(HUSH_MODULE_FLAGS
   -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=16MB -sMAXIMUM_MEMORY=1GB
   -sTOTAL_STACK=256KB
   "-sEXPORTED_FUNCTIONS=[${_exports}]"
-  "-sEXPORTED_RUNTIME_METHODS=['UTF8ToString','stringToUTF8','lengthBytesUTF8']"
+  "-sEXPORTED_RUNTIME_METHODS=['UTF8ToString','stringToUTF8','lengthBytesUTF8','FS']"
+  # 64-bit times (ms since the epoch) cross as BigInt instead of split halves.
+  -sWASM_BIGINT=1
+  # IndexedDB persistence of the vault's files (web/src/persist.js).
+  -lidbfs.js
   -sINCOMING_MODULE_JS_API=['instantiateWasm','print','printErr']
   --pre-js "${CMAKE_SOURCE_DIR}/wasm/pre.js")
 
@@ -61,4 +65,29 @@ foreach(flavour plain simd)
   target_link_libraries(kat-${flavour} PRIVATE sodium_${flavour})
   target_link_options(kat-${flavour} PRIVATE -O2 -sENVIRONMENT=node -sWASM_ASYNC_COMPILATION=0
     -sALLOW_MEMORY_GROWTH=1 -sEXIT_RUNTIME=1 --pre-js "${CMAKE_SOURCE_DIR}/wasm/pre.js")
+endforeach()
+
+# ---- Benchmarks (tests/bench/run.sh) ---------------------------------------
+# build/wasm/bench-{plain,simd}.mjs: tests/bench/bench_wasm.c on each of our
+# libsodium flavours, so the benchmark times the libsodium we ship, not a
+# copy. Same loader settings as the core (one ES module for Node and
+# Chromium, wasm/pre.js, handed its compiled wasm by the caller), its own
+# exports. Linked with -Oz like hush-core so the figures are what ships.
+# Not built by default: run.sh builds them by name.
+set(HUSH_BENCH_EXPORTS "'_bench_init','_bench_argon2id','_bench_aead_prepare','_bench_aead',\
+'_bench_argon2id_hex','_bench_aead_tag_hex'")
+foreach(flavour plain simd)
+  add_executable(bench-${flavour} EXCLUDE_FROM_ALL tests/bench/bench_wasm.c)
+  set_target_properties(bench-${flavour} PROPERTIES SUFFIX ".mjs")
+  target_compile_options(bench-${flavour} PRIVATE -O2)
+  target_link_libraries(bench-${flavour} PRIVATE sodium_${flavour})
+  target_link_options(bench-${flavour} PRIVATE -Oz
+    -sMODULARIZE=1 -sEXPORT_ES6=1 -sEXPORT_NAME=createHushBench
+    -sENVIRONMENT=web,worker,node
+    -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=16MB -sMAXIMUM_MEMORY=1GB
+    "-sEXPORTED_FUNCTIONS=[${HUSH_BENCH_EXPORTS}]"
+    "-sEXPORTED_RUNTIME_METHODS=['UTF8ToString']"
+    -sINCOMING_MODULE_JS_API=['instantiateWasm','print','printErr']
+    --pre-js "${CMAKE_SOURCE_DIR}/wasm/pre.js")
+  set_property(TARGET bench-${flavour} APPEND PROPERTY LINK_DEPENDS "${CMAKE_SOURCE_DIR}/wasm/pre.js")
 endforeach()

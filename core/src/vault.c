@@ -20,6 +20,7 @@
 
 #include "hush.h"
 #include "lockfile.h"
+#include "scrub.h"
 
 struct hush_vault {
     char      *lock_path;              /* the lock file */
@@ -126,6 +127,7 @@ lock_key(uint8_t key[32], const lf_header *h, int kind, const uint8_t *code, siz
         rc = HUSH_ERR_NOMEM;
     }
     sodium_memzero(canon, sizeof canon);
+    hush_scrub_stack();
     return rc;
 }
 

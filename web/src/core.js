@@ -76,9 +76,140 @@ export class Core {
     return this.module.UTF8ToString(this.module._hush_version());
   }
 
+  // Copies bytes into wasm memory for the duration of fn(ptr, length), then
+  // zeroes and frees that copy: secrets never outlive the call in the heap.
+  withBytes(bytes, fn) {
+    const { module } = this;
+    const ptr = module._malloc(Math.max(bytes.length, 1));
+    if (!ptr) throw new HushError('ERR_NOMEM', 'out of memory');
+    try {
+      module.HEAPU8.set(bytes, ptr);
+      return fn(ptr, bytes.length);
+    } finally {
+      module.HEAPU8.fill(0, ptr, ptr + Math.max(bytes.length, 1));
+      module._free(ptr);
+    }
+  }
+
+  // Runs fn(ptr) with `size` zeroed scratch bytes, e.g. for out-parameters.
+  withScratch(size, fn) {
+    return this.withBytes(new Uint8Array(size), fn);
+  }
+
+  withString(text, fn) {
+    return this.withBytes(new TextEncoder().encode(`${text}\0`), (ptr) => fn(ptr));
+  }
+
+  kindName(value) {
+    return Object.keys(this.constants.kind).find((k) => this.constants.kind[k] === value)?.toLowerCase() ?? null;
+  }
+
+  kindValue(name) {
+    const value = this.constants.kind[String(name).toUpperCase()];
+    if (!value) throw new HushError('ERR_CODE_KIND', this.constants.messages.ERR_CODE_KIND);
+    return value;
+  }
+
+  // Argon2id cost that takes about targetMs on this device (64 MiB).
+  calibrate(targetMs = 1000) {
+    return this.withScratch(8, (ptr) => {
+      this.check(this.module._hush_kdf_calibrate(targetMs, ptr, ptr + 4));
+      const view = new DataView(this.module.HEAPU8.buffer, ptr, 8);
+      return { opslimit: view.getUint32(0, true), memlimitKib: view.getUint32(4, true) };
+    });
+  }
+
+  openVault(lockPath, dataDir) {
+    const handle = this.withScratch(4, (out) => this.withString(lockPath, (lock) => this.withString(dataDir, (data) => {
+      this.check(this.module._hush_vault_open(out, lock, data));
+      return new DataView(this.module.HEAPU8.buffer).getUint32(out, true);
+    })));
+    return new Vault(this, handle);
+  }
+
   // Resolves true, or throws HushError('ERR_SELFTEST').
   selftest() {
     this.check(this.module._hush_selftest());
     return true;
+  }
+}
+
+// One open vault (hush_vault *). Codes are Uint8Arrays in their kind's raw
+// form (core/LOCKFILE.md); the caller zeroes its own copy.
+export class Vault {
+  constructor(core, handle) {
+    this.core = core;
+    this.handle = handle;
+  }
+
+  get #m() {
+    return this.core.module;
+  }
+
+  get state() {
+    const value = this.#m._hush_vault_state(this.handle);
+    return Object.keys(this.core.constants.state).find((k) => this.core.constants.state[k] === value).toLowerCase();
+  }
+
+  get kind() {
+    return this.core.kindName(this.#m._hush_vault_kind(this.handle));
+  }
+
+  get attemptsLeft() {
+    return this.#m._hush_vault_attempts_left(this.handle);
+  }
+
+  get attemptLimit() {
+    return this.#m._hush_vault_attempt_limit(this.handle);
+  }
+
+  retryInMs(now = Date.now()) {
+    return Number(this.#m._hush_vault_retry_in_ms(this.handle, BigInt(now)));
+  }
+
+  create(kind, code, { opslimit, memlimitKib }, now = Date.now()) {
+    this.core.withBytes(code, (ptr, len) => this.core.check(
+      this.#m._hush_vault_create(this.handle, this.core.kindValue(kind), ptr, len, opslimit, memlimitKib, BigInt(now))));
+  }
+
+  // Step 1 of an unlock: null when the attempt may go on, else the wait.
+  beginAttempt(now = Date.now()) {
+    return this.core.withScratch(8, (out) => {
+      const status = this.#m._hush_vault_begin_attempt(this.handle, BigInt(now), out);
+      if (status === this.core.constants.status.ERR_BACKOFF) {
+        return Number(new DataView(this.#m.HEAPU8.buffer).getBigUint64(out, true));
+      }
+      this.core.check(status);
+      return null;
+    });
+  }
+
+  // Step 2: 'ok' | 'wrong' | 'duress' | 'wiped'.
+  unlock(code, now = Date.now()) {
+    const outcome = this.core.withBytes(code, (ptr, len) => this.core.check(
+      this.#m._hush_vault_unlock(this.handle, ptr, len, BigInt(now))));
+    return Object.keys(this.core.constants.outcome).find((k) => this.core.constants.outcome[k] === outcome).toLowerCase();
+  }
+
+  lock() { this.core.check(this.#m._hush_vault_lock(this.handle)); }
+
+  setCode(kind, code) {
+    this.core.withBytes(code, (ptr, len) => this.core.check(
+      this.#m._hush_vault_set_code(this.handle, this.core.kindValue(kind), ptr, len)));
+  }
+
+  setDuress(code) {
+    if (code === null) this.core.check(this.#m._hush_vault_set_duress(this.handle, 0, 0));
+    else this.core.withBytes(code, (ptr, len) => this.core.check(this.#m._hush_vault_set_duress(this.handle, ptr, len)));
+  }
+
+  setAttemptLimit(limit) { this.core.check(this.#m._hush_vault_set_attempt_limit(this.handle, limit)); }
+  destroyKeys() { this.core.check(this.#m._hush_vault_destroy_keys(this.handle)); }
+  deleteFiles() { this.core.check(this.#m._hush_vault_delete_files(this.handle)); }
+  deleteData() { this.core.check(this.#m._hush_vault_delete_data(this.handle)); }
+
+  close() {
+    if (this.handle) this.#m._hush_vault_close(this.handle);
+    this.handle = 0;
   }
 }

@@ -1,0 +1,170 @@
+// The vault in the wasm build under Node (MEMFS): the same behaviour as the
+// C units, through web/src/core.js, plus what only the wasm build can show:
+// after a wipe or a lock, no byte of the data key is left anywhere in wasm
+// memory. The data key is recovered independently with libsodium.js from
+// the lock file and the code, so the test needs no hook into the core.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import sodiumModule from 'libsodium-wrappers-sumo';
+import { loadCore } from '../../web/src/core.js';
+import { HushError } from '../../web/src/errors.js';
+
+const sodium = sodiumModule.default ?? sodiumModule;
+await sodium.ready;
+
+const CHEAP = { opslimit: 1, memlimitKib: 8 };
+const T0 = 1_700_000_000_000;
+const pin = (text) => new TextEncoder().encode(text);
+
+let counter = 0;
+function freshVault(core) {
+  const dir = `/t${counter++}`;
+  core.module.FS.mkdir(dir);
+  core.module.FS.mkdir(`${dir}/data`);
+  return { vault: core.openVault(`${dir}/lock`, `${dir}/data`), dir };
+}
+
+// Data key from the lock file and the canonical code, with libsodium.js.
+function dekFromLockFile(file, canonical) {
+  const view = new DataView(file.buffer, file.byteOffset);
+  const key = sodium.crypto_pwhash(32, canonical, file.slice(24, 40), view.getUint32(16, true),
+    view.getUint32(20, true) * 1024, sodium.crypto_pwhash_ALG_ARGON2ID13);
+  for (let i = 0; i < 8; i++) {
+    const slot = file.slice(128 + i * 80, 128 + (i + 1) * 80);
+    const ad = new Uint8Array(49);
+    ad.set(file.slice(0, 48));
+    ad[48] = i;
+    try {
+      const payload = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, slot.slice(24), ad, slot.slice(0, 24), key);
+      if (payload[0] === 1) return { dek: payload.slice(8, 40), key };
+    } catch { /* not this slot */ }
+  }
+  return null;
+}
+
+function heapContains(core, needle) {
+  const heap = core.module.HEAPU8;
+  const first = needle[0];
+  for (let i = heap.indexOf(first); i !== -1 && i <= heap.length - needle.length; i = heap.indexOf(first, i + 1)) {
+    let j = 1;
+    while (j < needle.length && heap[i + j] === needle[j]) j++;
+    if (j === needle.length) return true;
+  }
+  return false;
+}
+
+for (const flavour of ['simd', 'plain', 'debug']) {
+  test(`${flavour}: create, lock, unlock with each kind of code`, async () => {
+    const core = await loadCore({ flavour });
+    for (const [kind, code, wrong] of [
+      ['pin', pin('2580'), pin('2581')],
+      ['pattern', Uint8Array.of(0, 1, 2, 5, 8), Uint8Array.of(0, 1, 2, 5, 7)],
+      ['passphrase', pin('caf\u00e9 au lait'.normalize('NFC')), pin('cafe\u0301 au lait')],
+    ]) {
+      const { vault } = freshVault(core);
+      assert.equal(vault.state, 'new');
+      vault.create(kind, code, CHEAP, T0);
+      assert.equal(vault.state, 'unlocked');
+      assert.equal(vault.kind, kind);
+      vault.lock();
+      assert.equal(vault.state, 'locked');
+      assert.equal(vault.beginAttempt(T0), null);
+      assert.equal(vault.unlock(wrong, T0), 'wrong');
+      assert.equal(vault.attemptsLeft, 9);
+      assert.equal(vault.beginAttempt(T0), null);
+      assert.equal(vault.unlock(code, T0), 'ok');
+      assert.equal(vault.attemptsLeft, 10);
+      vault.close();
+    }
+  });
+}
+
+test('duress: the duress code wipes the old key and leaves a new vault under the duress code', async () => {
+  const core = await loadCore({ flavour: 'simd' });
+  const { vault, dir } = freshVault(core);
+  vault.create('pin', pin('1234'), CHEAP, T0);
+  assert.throws(() => vault.setDuress(pin('1234')), { code: 'ERR_DURESS_SAME' });
+  vault.setDuress(pin('9999'));
+  const before = core.module.FS.readFile(`${dir}/lock`);
+  const { dek: oldDek } = dekFromLockFile(before, 'pin:1234');
+  core.module.FS.writeFile(`${dir}/data/chunk`, 'ciphertext');
+  vault.lock();
+  assert.equal(vault.beginAttempt(T0), null);
+  assert.equal(vault.unlock(pin('9999'), T0), 'duress');
+  assert.equal(vault.state, 'unlocked');
+  vault.deleteData();
+  assert.deepEqual(core.module.FS.readdir(`${dir}/data`), ['.', '..']);
+  const after = core.module.FS.readFile(`${dir}/lock`);
+  assert.equal(after.length, before.length);
+  assert.equal(dekFromLockFile(after, 'pin:1234'), null);
+  assert.notDeepEqual(dekFromLockFile(after, 'pin:9999').dek, oldDek);
+  assert.equal(heapContains(core, oldDek), false, 'old data key left in wasm memory');
+  vault.close();
+});
+
+test('backoff after 5 failures, refused while waiting, clock rollback does not help, limit wipes', async () => {
+  const core = await loadCore({ flavour: 'plain' });
+  const { vault, dir } = freshVault(core);
+  vault.create('pin', pin('1234'), CHEAP, T0);
+  vault.setAttemptLimit(7);
+  vault.lock();
+  for (let i = 0; i < 5; i++) {
+    assert.equal(vault.beginAttempt(T0), null);
+    assert.equal(vault.unlock(pin('0000'), T0), 'wrong');
+  }
+  assert.equal(vault.retryInMs(T0), 30_000);
+  assert.equal(vault.beginAttempt(T0 + 10_000), 20_000);
+  assert.equal(vault.beginAttempt(T0 - 86_400_000), 20_000);
+  assert.equal(vault.beginAttempt(T0 + 30_000), null);
+  assert.equal(vault.unlock(pin('0000'), T0 + 30_000), 'wrong');
+  assert.equal(vault.attemptsLeft, 1);
+  assert.equal(vault.beginAttempt(T0 + 90_000), null);
+  assert.equal(vault.unlock(pin('0000'), T0 + 90_000), 'wiped');
+  assert.equal(vault.state, 'new');
+  assert.equal(dekFromLockFile(core.module.FS.readFile(`${dir}/lock`), 'pin:1234'), null);
+  vault.deleteFiles();
+  assert.deepEqual(core.module.FS.readdir(dir), ['.', '..', 'data']);
+  vault.close();
+});
+
+test('bad input changes nothing: wrong kind rules, damaged lock file', async () => {
+  const core = await loadCore({ flavour: 'simd' });
+  const { vault, dir } = freshVault(core);
+  assert.throws(() => vault.create('pin', pin('12'), CHEAP, T0), (e) => e instanceof HushError && e.code === 'ERR_CODE_PIN');
+  assert.throws(() => vault.create('pattern', Uint8Array.of(1, 1, 2, 3), CHEAP, T0), { code: 'ERR_CODE_PATTERN' });
+  assert.throws(() => vault.create('retina', pin('1234'), CHEAP, T0), { code: 'ERR_CODE_KIND' });
+  assert.equal(vault.state, 'new');
+  vault.create('pin', pin('1234'), CHEAP, T0);
+  vault.close();
+  const good = core.module.FS.readFile(`${dir}/lock`);
+  for (const [mangle, code] of [
+    [(f) => f.slice(0, 1000), 'ERR_LOCKFILE_FORMAT'],
+    [(f) => { const g = f.slice(); g[8] = 9; return g; }, 'ERR_LOCKFILE_VERSION'],
+    [(f) => { const g = f.slice(); g[0] ^= 1; return g; }, 'ERR_LOCKFILE_FORMAT'],
+  ]) {
+    const bad = mangle(good);
+    core.module.FS.writeFile(`${dir}/lock`, bad);
+    assert.throws(() => core.openVault(`${dir}/lock`, `${dir}/data`), { code });
+    assert.deepEqual(core.module.FS.readFile(`${dir}/lock`), bad);
+  }
+});
+
+test('after lock and after a wipe no byte of the data key or lock key is left in wasm memory', async () => {
+  const core = await loadCore({ flavour: 'debug' });
+  const { vault, dir } = freshVault(core);
+  vault.create('passphrase', pin('heap scan test'), CHEAP, T0);
+  const { dek, key } = dekFromLockFile(core.module.FS.readFile(`${dir}/lock`), 'passphrase:heap scan test');
+  assert.equal(heapContains(core, dek), true, 'the scan finds the key while unlocked');
+  assert.equal(heapContains(core, key), false, 'the lock key is zeroed right after use');
+  vault.lock();
+  assert.equal(heapContains(core, dek), false, 'data key left after lock');
+  assert.equal(vault.beginAttempt(T0), null);
+  assert.equal(vault.unlock(pin('heap scan test'), T0), 'ok');
+  assert.equal(heapContains(core, dek), true);
+  vault.destroyKeys();
+  vault.deleteFiles();
+  assert.equal(heapContains(core, dek), false, 'data key left after wipe');
+  assert.equal(heapContains(core, key), false, 'lock key left after wipe');
+  assert.equal(heapContains(core, pin('heap scan test')), false, 'code left in wasm memory');
+  vault.close();
+});
