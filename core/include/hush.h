@@ -46,7 +46,11 @@ extern "C" {
     X(ERR_DURESS_SAME,      -16, "the duress code must differ from the unlock code") \
     X(ERR_BACKOFF,          -17, "too many wrong codes: wait before trying again") \
     X(ERR_KDF_COST,         -18, "key derivation cost out of range")          \
-    X(ERR_ATTEMPT_LIMIT,    -19, "the attempt limit must be between 1 and 100")
+    X(ERR_ATTEMPT_LIMIT,    -19, "the attempt limit must be between 1 and 100") \
+    X(ERR_PHRASE_WORD,      -20, "the recovery phrase has a word that is not in the word list") \
+    X(ERR_PHRASE_LENGTH,    -21, "a recovery phrase has 13 words")            \
+    X(ERR_PHRASE_CHECKSUM,  -22, "the recovery phrase's checksum word does not match") \
+    X(ERR_PHRASE_RANGE,     -23, "the recovery phrase has a group of words that encodes no valid number")
 
 typedef enum {
 #define HUSH_ENUM_ITEM(name, value, message) HUSH_##name = value,
@@ -141,6 +145,31 @@ int hush_vault_delete_files(hush_vault *vault);
 /* After a duress unlock: deletes every file under data_dir, keeping the
  * new lock file. */
 int hush_vault_delete_data(hush_vault *vault);
+
+/* ---- Identities: Session-compatible recovery phrase and keys ----------
+ * An identity is only a key pair from a 16-byte seed. Phrase: 13 words from
+ * the 1626-word list (12 + a checksum word), as Session and Monero encode
+ * them; the ed25519 seed is the 16 bytes followed by 16 zero bytes; the
+ * Session ID is "05" + hex(X25519 public key). */
+#define HUSH_SEED_BYTES 16
+#define HUSH_PHRASE_WORDS 13
+#define HUSH_PHRASE_MAX 192          /* 13 words of at most 12 letters, spaces, NUL */
+#define HUSH_SESSION_ID_CHARS 66     /* "05" + 64 hex digits (+ NUL in buffers) */
+#define HUSH_MESSAGE_MAX 160         /* detailed error messages, with NUL */
+
+/* Writes the 13 words, lower case, separated by single spaces. */
+int hush_phrase_encode(char phrase[HUSH_PHRASE_MAX], const uint8_t seed[HUSH_SEED_BYTES]);
+/* Accepts a phrase in any case with any whitespace between words, or a
+ * 32-digit hex seed (Session's QR codes). On error returns
+ * HUSH_ERR_PHRASE_* and, if message is not NULL, writes a message that names
+ * the problem, e.g. "unknown word \"abbeyy\" at position 3"; seed is then
+ * untouched. */
+int hush_phrase_decode(uint8_t seed[HUSH_SEED_BYTES], const char *phrase, char message[HUSH_MESSAGE_MAX]);
+/* Keys of the identity with this seed; any output may be NULL. */
+int hush_identity_keys(const uint8_t seed[HUSH_SEED_BYTES], uint8_t ed25519_pk[32], uint8_t ed25519_sk[64],
+                       uint8_t x25519_pk[32], uint8_t x25519_sk[32]);
+/* "05" + hex X25519 public key, NUL-terminated. */
+int hush_session_id(char id[HUSH_SESSION_ID_CHARS + 1], const uint8_t seed[HUSH_SEED_BYTES]);
 
 /* Version of the core, e.g. "0.1.0". */
 const char *hush_version(void);

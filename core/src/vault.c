@@ -19,6 +19,7 @@
 #include <sodium.h>
 
 #include "hush.h"
+#include "fileio.h"
 #include "lockfile.h"
 #include "scrub.h"
 
@@ -148,6 +149,8 @@ slot_at(hush_vault *v, unsigned i)
 static int
 write_file(hush_vault *v)
 {
+    struct stat before;
+    int had_file = stat(v->lock_path, &before) == 0;
     FILE *f;
     int ok;
 
@@ -162,7 +165,7 @@ write_file(hush_vault *v)
         remove(v->tmp_path);
         return HUSH_ERR_IO;
     }
-    return HUSH_OK;
+    return hush_mtime_forward(v->lock_path, had_file ? &before : NULL) == 0 ? HUSH_OK : HUSH_ERR_IO;
 }
 
 /* Every slot, the meta record and the trustee region become random. */

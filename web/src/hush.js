@@ -4,19 +4,67 @@
 //
 //   import { Hush } from './hush.js';
 //   const hush = await Hush.open({ name: 'default' });
-//   await hush.selftest();
+//   if (hush.state === 'new') await hush.create('2580', { kind: 'pin' });
+//   const { ok, attemptsLeft, retryInMs } = await hush.unlock(code);
+//
+// Codes: a Uint8Array in the kind's raw form (PIN: ASCII digits; pattern:
+// node indices 0..8; passphrase: UTF-8, NFC), or for convenience a string
+// (PIN, passphrase) or an array of nodes (pattern). A Uint8Array is
+// transferred to the Worker, which leaves it empty here; the Worker zeroes
+// its copy after use.
+//
+// Events: 'locked', 'unlocked', 'wiped' (not after a duress code: nothing
+// may say that a wipe happened), 'statechange'.
 import { HushError } from './errors.js';
+import { wipePageStorage } from './wipe.js';
 
 export { HushError };
+
+const KINDS = ['pin', 'pattern', 'passphrase'];
+const WIPE_CHANNEL = 'hush:wipe';
+
+function encodeCode(code, kind) {
+  if (code instanceof Uint8Array) return code;
+  if (Array.isArray(code) && kind === 'pattern') return Uint8Array.from(code);
+  if (typeof code === 'string') {
+    return new TextEncoder().encode(kind === 'passphrase' ? code.normalize('NFC') : code);
+  }
+  throw new HushError('ERR_ARGUMENT', 'a code must be a Uint8Array, a string, or an array of pattern nodes');
+}
+
+// Holds the Web Lock of a vault until release(); null if another tab has it.
+async function acquireTabLock(name) {
+  if (!navigator.locks) return { release() {} };
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  const acquired = await new Promise((resolve) => {
+    navigator.locks.request(`hush:${name}`, { ifAvailable: true }, (lock) => {
+      resolve(lock !== null);
+      return lock ? held : undefined;
+    });
+  });
+  return acquired ? { release } : null;
+}
 
 export class Hush extends EventTarget {
   #worker;
   #pending = new Map();
   #nextId = 1;
+  #options;
+  #tabLock;
+  #channel;
+  #status;
+  #idleTimer = null;
+  #activity = () => this.#armIdleTimer();
+  #visibility = () => {
+    if (document.visibilityState === 'hidden' && this.#options.lockWhenHidden) this.lock();
+  };
 
-  constructor(worker) {
+  constructor(worker, options, tabLock) {
     super();
     this.#worker = worker;
+    this.#options = options;
+    this.#tabLock = tabLock;
     worker.onmessage = ({ data: { id, result, error } }) => {
       const waiter = this.#pending.get(id);
       if (!waiter) return;
@@ -31,25 +79,160 @@ export class Hush extends EventTarget {
     };
   }
 
-  // Starts the Worker and loads the core. flavour: 'auto' | 'simd' | 'plain' | 'debug'.
-  static async open({ name = 'default', flavour = 'auto' } = {}) {
+  // Opens the vault `name` in this tab. Options:
+  //   flavour          'auto' | 'simd' | 'plain' | 'debug'
+  //   autoLockMs       lock after this long without input (default 5 min; 0: never)
+  //   lockWhenHidden   lock when the page is hidden (default false)
+  //   clearSiteDataUrl the app server's Clear-Site-Data endpoint, called on a wipe
+  //   afterDuress      'unlocked' (an empty vault under the duress code, default)
+  //                    or 'first-run' (no vault at all)
+  //   kdf              { opslimit, memlimitKib } for create(); default: calibrated to ~1 s
+  // Rejects with ERR_VAULT_IN_USE while another tab holds the vault.
+  static async open({ name = 'default', flavour = 'auto', autoLockMs = 5 * 60_000, lockWhenHidden = false,
+    clearSiteDataUrl = null, afterDuress = 'unlocked', kdf = null } = {}) {
+    if (!/^[a-z0-9-]{1,40}$/.test(name)) throw new HushError('ERR_ARGUMENT', 'a vault name is 1-40 of a-z, 0-9, -');
+    const tabLock = await acquireTabLock(name);
+    if (!tabLock) throw new HushError('ERR_VAULT_IN_USE', 'this vault is open in another tab');
     const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: `hush:${name}` });
-    const hush = new Hush(worker);
-    hush.name = name;
-    hush.info = await hush.#call('init', { flavour });
+    const hush = new Hush(worker, { name, autoLockMs, lockWhenHidden, clearSiteDataUrl, afterDuress }, tabLock);
+    try {
+      hush.info = await hush.#call('init', [{ flavour, name, kdf }]);
+    } catch (error) {
+      hush.close();
+      throw error;
+    }
+    hush.#setStatus(hush.info.status);
+    hush.#listen();
     return hush;
   }
 
-  #call(op, ...args) {
+  #call(op, args = [], transfer = []) {
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
-      this.#worker.postMessage({ id, op, args });
+      this.#worker.postMessage({ id, op, args }, transfer);
     });
   }
 
-  get version() {
-    return this.info.version;
+  #listen() {
+    this.#channel = new BroadcastChannel(WIPE_CHANNEL);
+    // Another tab wiped the origin: drop every key (the Worker's memory
+    // dies with it) and start again from what storage now holds.
+    this.#channel.onmessage = () => {
+      this.#worker.terminate();
+      this.dispatchEvent(new Event('wiped'));
+      location.reload();
+    };
+    for (const type of ['pointerdown', 'keydown', 'touchstart', 'wheel']) {
+      document.addEventListener(type, this.#activity, { passive: true });
+    }
+    document.addEventListener('visibilitychange', this.#visibility);
+  }
+
+  #armIdleTimer() {
+    clearTimeout(this.#idleTimer);
+    if (this.state === 'unlocked' && this.#options.autoLockMs > 0) {
+      this.#idleTimer = setTimeout(() => this.lock(), this.#options.autoLockMs);
+    }
+  }
+
+  #setStatus(status) {
+    const before = this.#status?.state;
+    this.#status = status;
+    if (status.state !== before) {
+      this.dispatchEvent(new Event('statechange'));
+      if (status.state === 'locked') this.dispatchEvent(new Event('locked'));
+      if (status.state === 'unlocked') this.dispatchEvent(new Event('unlocked'));
+      this.#armIdleTimer();
+    }
+  }
+
+  // 'new' | 'locked' | 'unlocked'
+  get state() { return this.#status.state; }
+  // 'pin' | 'pattern' | 'passphrase', or null for a new vault
+  get kind() { return this.#status.kind; }
+  get attemptsLeft() { return this.#status.attemptsLeft; }
+  get attemptLimit() { return this.#status.attemptLimit; }
+  get version() { return this.info.version; }
+
+  #codeArgs(code, kind) {
+    const bytes = encodeCode(code, kind);
+    return { bytes, transfer: [bytes.buffer] };
+  }
+
+  async create(code, { kind }) {
+    if (!KINDS.includes(kind)) throw new HushError('ERR_CODE_KIND', 'unknown kind of code');
+    const { bytes, transfer } = this.#codeArgs(code, kind);
+    this.#setStatus(await this.#call('create', [bytes, kind], transfer));
+  }
+
+  // Resolves { ok: true } for the right code and, identically, for the
+  // duress code (after the wipe); otherwise { ok: false, attemptsLeft,
+  // retryInMs }. The attempt limit wipes the vault ('wiped' event).
+  async unlock(code) {
+    const { bytes, transfer } = this.#codeArgs(code, this.kind);
+    const result = await this.#call('unlock', [bytes], transfer);
+    this.lastTimings = result.timings ?? null;
+    if (result.outcome === 'duress') {
+      await this.#wipeOrigin({ deleteVaultFiles: false });
+      if (this.#options.afterDuress === 'first-run') {
+        await this.#call('destroyKeys');
+        await this.#call('wipeStorage', [{ deleteVaultFiles: true }]);
+        this.#setStatus(await this.#call('status'));
+      } else {
+        this.#setStatus(await this.#call('persistLock'));
+      }
+      return { ok: true };
+    }
+    if (result.outcome === 'wiped') {
+      await this.#wipeOrigin({ deleteVaultFiles: true });
+      this.#setStatus(await this.#call('status'));
+      this.dispatchEvent(new Event('wiped'));
+      return { ok: false, attemptsLeft: 0, retryInMs: 0 };
+    }
+    this.#setStatus(result);
+    if (result.outcome === 'ok') return { ok: true };
+    return { ok: false, attemptsLeft: result.attemptsLeft, retryInMs: result.retryInMs };
+  }
+
+  // Zeroes every key in the core.
+  async lock() {
+    this.#setStatus(await this.#call('lock'));
+  }
+
+  async setCode(code, { kind }) {
+    const { bytes, transfer } = this.#codeArgs(code, kind);
+    this.#setStatus(await this.#call('setCode', [bytes, kind], transfer));
+  }
+
+  async setDuressCode(code) {
+    if (code === null) {
+      this.#setStatus(await this.#call('setDuress', [null]));
+      return;
+    }
+    const { bytes, transfer } = this.#codeArgs(code, this.kind);
+    this.#setStatus(await this.#call('setDuress', [bytes], transfer));
+  }
+
+  async setAttemptLimit(limit) {
+    this.#setStatus(await this.#call('setAttemptLimit', [limit]));
+  }
+
+  // Destroys the data key (persisted first), deletes the vault's files and
+  // clears all origin storage; the app then looks newly installed.
+  async wipe() {
+    const { timings } = await this.#call('destroyKeys');
+    this.lastTimings = timings;
+    await this.#wipeOrigin({ deleteVaultFiles: true });
+    this.#setStatus(await this.#call('status'));
+    this.dispatchEvent(new Event('wiped'));
+  }
+
+  async #wipeOrigin({ deleteVaultFiles }) {
+    const { errors } = await this.#call('wipeStorage', [{ deleteVaultFiles }]);
+    this.#channel?.postMessage({ type: 'wipe' });
+    errors.push(...(await wipePageStorage({ clearSiteDataUrl: this.#options.clearSiteDataUrl })).map(String));
+    this.lastWipeErrors = errors;
   }
 
   selftest() {
@@ -57,6 +240,13 @@ export class Hush extends EventTarget {
   }
 
   close() {
+    clearTimeout(this.#idleTimer);
+    this.#channel?.close();
+    for (const type of ['pointerdown', 'keydown', 'touchstart', 'wheel']) {
+      document.removeEventListener(type, this.#activity);
+    }
+    document.removeEventListener('visibilitychange', this.#visibility);
     this.#worker.terminate();
+    this.#tabLock.release();
   }
 }
