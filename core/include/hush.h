@@ -50,7 +50,13 @@ extern "C" {
     X(ERR_PHRASE_WORD,      -20, "the recovery phrase has a word that is not in the word list") \
     X(ERR_PHRASE_LENGTH,    -21, "a recovery phrase has 13 words")            \
     X(ERR_PHRASE_CHECKSUM,  -22, "the recovery phrase's checksum word does not match") \
-    X(ERR_PHRASE_RANGE,     -23, "the recovery phrase has a group of words that encodes no valid number")
+    X(ERR_PHRASE_RANGE,     -23, "the recovery phrase has a group of words that encodes no valid number") \
+    X(ERR_STORE,            -30, "the encrypted store failed")                \
+    X(ERR_STORE_DAMAGED,    -31, "the encrypted store is damaged or was tampered with, or the key is wrong") \
+    X(ERR_NOT_FOUND,        -32, "no such identity, conversation or message") \
+    X(ERR_MESSAGE,          -33, "a message needs a conversation, a sender, a body of at most 64 KiB and a sent time") \
+    X(ERR_NAME,             -34, "a name must be 1 to 64 characters")        \
+    X(ERR_DISAPPEARING,     -35, "disappearing messages need a mode (off, after-send, after-read) and 1 s to 4 weeks")
 
 typedef enum {
 #define HUSH_ENUM_ITEM(name, value, message) HUSH_##name = value,
@@ -170,6 +176,62 @@ int hush_identity_keys(const uint8_t seed[HUSH_SEED_BYTES], uint8_t ed25519_pk[3
                        uint8_t x25519_pk[32], uint8_t x25519_sk[32]);
 /* "05" + hex X25519 public key, NUL-terminated. */
 int hush_session_id(char id[HUSH_SESSION_ID_CHARS + 1], const uint8_t seed[HUSH_SEED_BYTES]);
+
+/* ---- The store: identities, conversations, messages, attachments ------
+ * Needs an UNLOCKED vault; locking or wiping it closes the store and zeroes
+ * its keys. Each identity has its own database under its own random key,
+ * stored as equal-size encrypted chunk files (core/src/store_vfs.c) beside
+ * every other identity's: nothing on disk says which files belong together.
+ * Times are ms since the epoch and never go backwards (a persisted
+ * high-water mark). Lists come back as JSON text allocated by the core;
+ * free them with hush_free(). */
+
+#define HUSH_DISAPPEARING_MODES(X) X(OFF, 0) X(AFTER_SEND, 1) X(AFTER_READ, 2)
+enum {
+#define HUSH_DM_ITEM(name, value) HUSH_DISAPPEAR_##name = value,
+    HUSH_DISAPPEARING_MODES(HUSH_DM_ITEM)
+#undef HUSH_DM_ITEM
+};
+#define HUSH_DISAPPEAR_MIN_SECONDS 1
+#define HUSH_DISAPPEAR_MAX_SECONDS 2419200        /* 4 weeks */
+#define HUSH_UNREAD_LIMIT_SECONDS 1209600         /* 14 days: unread messages still go */
+#define HUSH_BODY_MAX 65536
+#define HUSH_ATTACHMENT_MAX (64 * 1024 * 1024)
+
+void hush_free(void *p);
+
+/* A new identity from seed (16 bytes), or from a random seed if NULL. */
+int hush_identity_create(hush_vault *vault, const char *name, const uint8_t *seed, int64_t *id);
+/* [{"id":1,"name":"...","sessionId":"05...","createdAt":...}, ...] */
+int hush_identity_list(hush_vault *vault, char **json);
+int hush_identity_phrase(hush_vault *vault, int64_t id, char phrase[HUSH_PHRASE_MAX]);
+/* Destroys the identity's keys (persisted by the host), then its files. */
+int hush_identity_remove(hush_vault *vault, int64_t id);
+
+/* Adds a message. mode < 0: the conversation's disappearing setting. */
+int hush_message_add(hush_vault *vault, int64_t identity, const char *conversation, const char *sender,
+                     const uint8_t *body, size_t body_len, int64_t sent_at, int outgoing,
+                     int mode, int64_t seconds, int64_t now_ms, int64_t *id);
+/* Newest first, at most limit (1..500), ids below before_id (0: from the
+ * newest). Expired messages are never returned. */
+int hush_messages(hush_vault *vault, int64_t identity, const char *conversation, int64_t before_id,
+                  int limit, int64_t now_ms, char **json);
+/* ids_json: a JSON array of message ids. Starts after-read timers. */
+int hush_messages_mark_read(hush_vault *vault, int64_t identity, const char *ids_json, int64_t now_ms);
+int hush_conversations(hush_vault *vault, int64_t identity, int64_t now_ms, char **json);
+int hush_disappearing_set(hush_vault *vault, int64_t identity, const char *conversation, int mode,
+                          int64_t seconds, int64_t now_ms);
+/* {"mode":0|1|2,"seconds":n} */
+int hush_disappearing_get(hush_vault *vault, int64_t identity, const char *conversation, char **json);
+/* Deletes up to `batch` expired messages (and attachments) of every
+ * identity; *next_due_ms: the next expiry (0: none), or now_ms if more
+ * expired messages remain. Returns the number deleted. */
+int hush_sweep(hush_vault *vault, int64_t now_ms, int batch, int64_t *next_due_ms);
+
+int hush_attachment_add(hush_vault *vault, int64_t identity, int64_t message, const char *name,
+                        const char *mime, const uint8_t *data, size_t len, int64_t *id);
+/* The attachment's bytes (allocated; free with hush_free) and length. */
+int hush_attachment_get(hush_vault *vault, int64_t identity, int64_t id, uint8_t **data, size_t *len);
 
 /* Version of the core, e.g. "0.1.0". */
 const char *hush_version(void);

@@ -22,6 +22,7 @@
 #include "fileio.h"
 #include "lockfile.h"
 #include "scrub.h"
+#include "vault_internal.h"
 
 struct hush_vault {
     char      *lock_path;              /* the lock file */
@@ -33,6 +34,7 @@ struct hush_vault {
     lf_meta    meta;                   /* valid while UNLOCKED */
     uint8_t    file[LF_FILE_BYTES];    /* the lock file as on disk (no secrets) */
     uint8_t    dek[32];                /* data key, while UNLOCKED */
+    hush_store *store;                 /* open while UNLOCKED (store.c) */
 };
 
 #define WIPE(x) sodium_memzero(&(x), sizeof(x))
@@ -178,6 +180,8 @@ randomize_secrets(hush_vault *v)
 static void
 forget_keys(hush_vault *v)
 {
+    hush_store_close(v->store);
+    v->store = NULL;
     WIPE(v->dek);
     WIPE(v->meta);
 }
@@ -632,4 +636,30 @@ hush_vault_delete_files(hush_vault *v)
     if (remove(v->lock_path) != 0 && errno != ENOENT) rc = HUSH_ERR_IO;
     remove(v->tmp_path);
     return rc;
+}
+
+/* ---- for the store (vault_internal.h) ---------------------------------- */
+
+const uint8_t *
+hush_vault_dek(const hush_vault *v)
+{
+    return v != NULL && v->state == HUSH_VAULT_UNLOCKED ? v->dek : NULL;
+}
+
+const char *
+hush_vault_data_dir(const hush_vault *v)
+{
+    return v->data_dir;
+}
+
+uint64_t
+hush_vault_clock(const hush_vault *v)
+{
+    return v->h.clock_ms;
+}
+
+hush_store **
+hush_vault_store_slot(hush_vault *v)
+{
+    return &v->store;
 }
