@@ -1,7 +1,7 @@
 # The WebAssembly build, included by CMakeLists.txt under emcmake.
 #
 # Outputs (web/dist/, ignored by git):
-#   hush-core.{mjs,wasm}        dist, portable libsodium         (-Oz, no assertions)
+#   hush-core.{mjs,wasm}        dist, portable libsodium         (-Os, no assertions)
 #   hush-core-simd.{mjs,wasm}   dist, libsodium SSE paths as SIMD128
 #   hush-core-debug.{mjs,wasm}  plain, assertions on, for tests
 # and build/wasm/kat-{plain,simd}.js, bench-{plain,simd}.mjs for tests/.
