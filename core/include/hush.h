@@ -227,6 +227,8 @@ int hush_disappearing_get(hush_vault *vault, int64_t identity, const char *conve
  * identity; *next_due_ms: the next expiry (0: none), or now_ms if more
  * expired messages remain. Returns the number deleted. */
 int hush_sweep(hush_vault *vault, int64_t now_ms, int batch, int64_t *next_due_ms);
+/* The next expiry after now_ms over every identity (0: none); reads only. */
+int hush_next_due(hush_vault *vault, int64_t now_ms, int64_t *next_due_ms);
 
 int hush_attachment_add(hush_vault *vault, int64_t identity, int64_t message, const char *name,
                         const char *mime, const uint8_t *data, size_t len, int64_t *id);

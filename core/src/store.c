@@ -33,6 +33,7 @@
 #include <sqlite3.h>
 
 #include "hush.h"
+#include "store_internal.h"
 #include "store_vfs.h"
 #include "vault_internal.h"
 
@@ -843,13 +844,16 @@ sweep_one(hush_store *s, sqlite3 *db, int64_t now, int *budget, int *deleted)
     return HUSH_OK;
 }
 
+/* O(log n): min() over the partial index messages_by_expiry. */
+const char *const HUSH_NEXT_DUE_SQL = "SELECT min(expires_at) FROM messages WHERE expires_at > ?1";
+
 static int64_t
 next_due(sqlite3 *db, int64_t now)
 {
     sqlite3_stmt *st = NULL;
     int64_t at = 0;
 
-    if (sqlite3_prepare_v2(db, "SELECT min(expires_at) FROM messages WHERE expires_at > ?1", -1, &st, NULL) == SQLITE_OK) {
+    if (sqlite3_prepare_v2(db, HUSH_NEXT_DUE_SQL, -1, &st, NULL) == SQLITE_OK) {
         sqlite3_bind_int64(st, 1, now);
         if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) at = sqlite3_column_int64(st, 0);
     }
@@ -884,4 +888,53 @@ hush_sweep(hush_vault *v, int64_t now_ms, int batch, int64_t *next_due_ms)
     if (rc != HUSH_OK) return rc;
     *next_due_ms = soonest;
     return deleted;
+}
+
+int
+hush_next_due(hush_vault *v, int64_t now_ms, int64_t *next_due_ms)
+{
+    hush_store *s;
+    sqlite3_stmt *ids = NULL;
+    int64_t now, soonest = 0, at;
+    int rc;
+
+    if (next_due_ms == NULL) return HUSH_ERR_ARGUMENT;
+    if ((rc = store_get(v, &s)) != HUSH_OK) return rc;
+    now = store_now(s, now_ms);
+    if ((rc = sqlite3_prepare_v2(s->vdb, "SELECT id FROM identities", -1, &ids, NULL)) != SQLITE_OK) return sqlite_status(rc);
+    while (sqlite3_step(ids) == SQLITE_ROW) {
+        sqlite3 *db;
+        hush_store *same;
+        if ((rc = identity_get(v, sqlite3_column_int64(ids, 0), &same, &db)) != HUSH_OK) break;
+        at = next_due(db, now);
+        if (at && (!soonest || at < soonest)) soonest = at;
+    }
+    sqlite3_finalize(ids);
+    if (rc != HUSH_OK) return rc;
+    *next_due_ms = soonest;
+    return HUSH_OK;
+}
+
+int
+hush_store_query_plan(hush_vault *v, int64_t identity, const char *sql, char **plan)
+{
+    hush_store *s;
+    sqlite3 *db;
+    sqlite3_stmt *st = NULL;
+    sqlite3_str *out;
+    char *query;
+    int rc;
+
+    if ((rc = identity_get(v, identity, &s, &db)) != HUSH_OK) return rc;
+    if ((query = sqlite3_mprintf("EXPLAIN QUERY PLAN %s", sql)) == NULL) return HUSH_ERR_NOMEM;
+    rc = sqlite3_prepare_v2(db, query, -1, &st, NULL);
+    sqlite3_free(query);
+    if (rc != SQLITE_OK) return sqlite_status(rc);
+    out = sqlite3_str_new(db);
+    while (sqlite3_step(st) == SQLITE_ROW) sqlite3_str_appendf(out, "%s\n", sqlite3_column_text(st, 3));
+    sqlite3_finalize(st);
+    query = sqlite3_str_finish(out);
+    *plan = query ? strdup(query) : NULL;
+    sqlite3_free(query);
+    return *plan ? HUSH_OK : HUSH_ERR_NOMEM;
 }

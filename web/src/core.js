@@ -119,6 +119,26 @@ export class Core {
     });
   }
 
+  // Decodes a recovery phrase (or 32-hex seed) to its 16-byte seed; a bad
+  // phrase throws HushError with the core's message naming the problem.
+  phraseToSeed(phrase) {
+    return this.withScratch(16 + 160, (out) => this.withString(phrase, (text) => {
+      const status = this.module._hush_phrase_decode(out, text, out + 16);
+      if (status < 0) {
+        const name = Object.keys(this.constants.status).find((k) => this.constants.status[k] === status);
+        throw new HushError(name, this.module.UTF8ToString(out + 16));
+      }
+      return this.module.HEAPU8.slice(out, out + 16);
+    }));
+  }
+
+  seedToPhrase(seed) {
+    return this.withBytes(seed, (ptr) => this.withScratch(192, (out) => {
+      this.check(this.module._hush_phrase_encode(out, ptr));
+      return this.module.UTF8ToString(out);
+    }));
+  }
+
   openVault(lockPath, dataDir) {
     const handle = this.withScratch(4, (out) => this.withString(lockPath, (lock) => this.withString(dataDir, (data) => {
       this.check(this.module._hush_vault_open(out, lock, data));
@@ -211,5 +231,110 @@ export class Vault {
   close() {
     if (this.handle) this.#m._hush_vault_close(this.handle);
     this.handle = 0;
+  }
+
+  // ---- the store (hush.h "The store") ----
+
+  // Calls fn(outPtr) where the core stores a char * of JSON; parses and frees it.
+  #json(fn) {
+    return this.core.withScratch(4, (out) => {
+      this.core.check(fn(out));
+      const ptr = new DataView(this.#m.HEAPU8.buffer).getUint32(out, true);
+      try {
+        return JSON.parse(this.#m.UTF8ToString(ptr));
+      } finally {
+        this.#m._hush_free(ptr);
+      }
+    });
+  }
+
+  #int64Out(fn) {
+    return this.core.withScratch(8, (out) => {
+      const status = this.core.check(fn(out));
+      return { status, value: Number(new DataView(this.#m.HEAPU8.buffer).getBigInt64(out, true)) };
+    });
+  }
+
+  createIdentity(name, seed = null) {
+    const call = (seedPtr) => this.#int64Out((out) => this.core.withString(name, (namePtr) =>
+      this.#m._hush_identity_create(this.handle, namePtr, seedPtr, out))).value;
+    return seed ? this.core.withBytes(seed, (ptr) => call(ptr)) : call(0);
+  }
+
+  identities() {
+    return this.#json((out) => this.#m._hush_identity_list(this.handle, out));
+  }
+
+  identityPhrase(id) {
+    return this.core.withScratch(192, (out) => {
+      this.core.check(this.#m._hush_identity_phrase(this.handle, BigInt(id), out));
+      return this.#m.UTF8ToString(out);
+    });
+  }
+
+  removeIdentity(id) {
+    this.core.check(this.#m._hush_identity_remove(this.handle, BigInt(id)));
+  }
+
+  addMessage(identity, { conversation, sender, body, sentAt, outgoing, mode = -1, seconds = 0 }, now = Date.now()) {
+    const text = new TextEncoder().encode(String(body));
+    return this.#int64Out((out) => this.core.withString(conversation, (conv) => this.core.withString(sender, (from) =>
+      this.core.withBytes(text, (ptr, len) => this.#m._hush_message_add(this.handle, BigInt(identity), conv, from, ptr, len,
+        BigInt(sentAt), outgoing ? 1 : 0, mode, BigInt(seconds), BigInt(now), out))))).value;
+  }
+
+  messages(identity, conversation, { before = 0, limit = 50 } = {}, now = Date.now()) {
+    return this.#json((out) => this.core.withString(conversation, (conv) =>
+      this.#m._hush_messages(this.handle, BigInt(identity), conv, BigInt(before), limit, BigInt(now), out)));
+  }
+
+  markRead(identity, ids, now = Date.now()) {
+    this.core.withString(JSON.stringify(ids), (json) =>
+      this.core.check(this.#m._hush_messages_mark_read(this.handle, BigInt(identity), json, BigInt(now))));
+  }
+
+  conversations(identity, now = Date.now()) {
+    return this.#json((out) => this.#m._hush_conversations(this.handle, BigInt(identity), BigInt(now), out));
+  }
+
+  setDisappearing(identity, conversation, mode, seconds, now = Date.now()) {
+    this.core.withString(conversation, (conv) => this.core.check(
+      this.#m._hush_disappearing_set(this.handle, BigInt(identity), conv, mode, BigInt(seconds), BigInt(now))));
+  }
+
+  disappearing(identity, conversation) {
+    return this.#json((out) => this.core.withString(conversation, (conv) =>
+      this.#m._hush_disappearing_get(this.handle, BigInt(identity), conv, out)));
+  }
+
+  // { deleted, nextDueAt } (nextDueAt: ms, or null when nothing is due).
+  sweep(now = Date.now(), batch = 5000) {
+    const { status, value } = this.#int64Out((out) => this.#m._hush_sweep(this.handle, BigInt(now), batch, out));
+    return { deleted: status, nextDueAt: value || null };
+  }
+
+  nextDue(now = Date.now()) {
+    return this.#int64Out((out) => this.#m._hush_next_due(this.handle, BigInt(now), out)).value || null;
+  }
+
+  addAttachment(identity, message, { name, type, data }) {
+    return this.#int64Out((out) => this.core.withString(name, (n) => this.core.withString(type, (t) =>
+      this.core.withBytes(data, (ptr, len) => this.#m._hush_attachment_add(this.handle, BigInt(identity), BigInt(message),
+        n, t, ptr, len, out))))).value;
+  }
+
+  attachment(identity, id) {
+    return this.core.withScratch(8, (out) => {
+      this.core.check(this.#m._hush_attachment_get(this.handle, BigInt(identity), BigInt(id), out, out + 4));
+      const view = new DataView(this.#m.HEAPU8.buffer);
+      const ptr = view.getUint32(out, true);
+      const len = view.getUint32(out + 4, true);
+      try {
+        return this.#m.HEAPU8.slice(ptr, ptr + len);
+      } finally {
+        this.#m.HEAPU8.fill(0, ptr, ptr + len);
+        this.#m._hush_free(ptr);
+      }
+    });
   }
 }

@@ -14,7 +14,8 @@
 // its copy after use.
 //
 // Events: 'locked', 'unlocked', 'wiped' (not after a duress code: nothing
-// may say that a wipe happened), 'statechange'.
+// may say that a wipe happened), 'statechange', 'expired' (disappearing
+// messages were deleted: read the view again).
 import { HushError } from './errors.js';
 import { wipePageStorage } from './wipe.js';
 
@@ -58,6 +59,7 @@ export class Hush extends EventTarget {
   #activity = () => this.#armIdleTimer();
   #visibility = () => {
     if (document.visibilityState === 'hidden' && this.#options.lockWhenHidden) this.lock();
+    else if (this.state === 'unlocked') this.sweep().catch(() => {});
   };
 
   constructor(worker, options, tabLock) {
@@ -65,7 +67,11 @@ export class Hush extends EventTarget {
     this.#worker = worker;
     this.#options = options;
     this.#tabLock = tabLock;
-    worker.onmessage = ({ data: { id, result, error } }) => {
+    worker.onmessage = ({ data: { id, result, error, event } }) => {
+      if (event === 'expired') {
+        this.dispatchEvent(new Event('expired'));
+        return;
+      }
       const waiter = this.#pending.get(id);
       if (!waiter) return;
       this.#pending.delete(id);
@@ -237,6 +243,81 @@ export class Hush extends EventTarget {
 
   selftest() {
     return this.#call('selftest');
+  }
+
+  // ---- identities and messages (need an unlocked vault) ----
+
+  // A new identity with a random seed: { id, name, sessionId, phrase }.
+  // Show the phrase once; recoveryPhrase(id) gives it again.
+  createIdentity({ name }) {
+    return this.#call('createIdentity', [{ name }]);
+  }
+
+  // From a 13-word phrase or a 32-hex seed: { id, name, sessionId }.
+  restoreIdentity(phrase, { name }) {
+    return this.#call('restoreIdentity', [String(phrase), { name }]);
+  }
+
+  // [{ id, name, sessionId, createdAt }]
+  identities() {
+    return this.#call('identities');
+  }
+
+  recoveryPhrase(identityId) {
+    return this.#call('recoveryPhrase', [identityId]);
+  }
+
+  // Destroys the identity's keys, then its files.
+  removeIdentity(identityId) {
+    return this.#call('removeIdentity', [identityId]);
+  }
+
+  // message: { conversation, sender, body, sentAt, outgoing, disappearing? }
+  // (disappearing: { mode, seconds } carried by a received message; absent:
+  // the conversation's setting). Resolves { id } once stored in IndexedDB.
+  addMessage(identityId, message) {
+    const { conversation, sender, body, sentAt, outgoing = false, disappearing } = message;
+    return this.#call('addMessage', [identityId, { conversation, sender, body, sentAt, outgoing, disappearing }]);
+  }
+
+  // Newest first: [{ id, conversation, sender, body, sentAt, receivedAt,
+  // outgoing, readAt, expiresAt, disappearing, attachments }]. Never an
+  // expired message.
+  messages(identityId, conversation, { before = 0, limit = 50 } = {}) {
+    return this.#call('messages', [identityId, conversation, { before, limit }]);
+  }
+
+  markRead(identityId, ids) {
+    return this.#call('markRead', [identityId, ids]);
+  }
+
+  // [{ id, messages, unread, lastMessageAt, disappearing }]
+  conversations(identityId) {
+    return this.#call('conversations', [identityId]);
+  }
+
+  // mode: 'off' | 'after-send' | 'after-read'; seconds: 1 s to 4 weeks.
+  setDisappearing(identityId, conversation, { mode, seconds = 0 }) {
+    return this.#call('setDisappearing', [identityId, conversation, { mode, seconds }]);
+  }
+
+  disappearing(identityId, conversation) {
+    return this.#call('disappearing', [identityId, conversation]);
+  }
+
+  // attachment: { name, type, data: Uint8Array } -> { id }
+  addAttachment(identityId, messageId, { name, type, data }) {
+    return this.#call('addAttachment', [identityId, messageId, { name, type, data }]);
+  }
+
+  // The attachment's bytes (Uint8Array).
+  attachment(identityId, attachmentId) {
+    return this.#call('attachment', [identityId, attachmentId]);
+  }
+
+  // Deletes expired messages now: { deleted, nextDueAt }.
+  sweep() {
+    return this.#call('sweep');
   }
 
   close() {

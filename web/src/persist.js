@@ -3,15 +3,18 @@
 // database: the small lock folder loads first and the lock screen can show
 // before the data has loaded.
 //
-// Group commit: persist() resolves only after a sync that started after the
-// call completed, so every change made before the call is stored. Calls that
-// arrive while a sync runs share the next one.
+// Group commit: run(path, fn) runs fn (one whole transaction, synchronous)
+// only while no sync of that folder is in flight, so a sync never sees a
+// half-changed set of files; changes made meanwhile wait, then run together
+// and share the next sync. A call that changed something resolves only after
+// that sync completed, and rejects if it failed: nothing is reported stored
+// that was not stored.
 import { HushError } from './errors.js';
 
 export class Persistence {
   #FS;
   #IDBFS;
-  #mounts = new Map(); // path -> { running, queued }
+  #mounts = new Map(); // path -> { running: sync promise, scheduled, waiting: jobs }
 
   constructor(module) {
     this.#FS = module.FS;
@@ -23,7 +26,7 @@ export class Persistence {
     const FS = this.#FS;
     if (!FS.analyzePath(path).exists) FS.mkdir(path);
     FS.mount(this.#IDBFS, {}, path);
-    this.#mounts.set(path, { running: null, queued: null });
+    this.#mounts.set(path, { running: null, scheduled: false, waiting: [] });
     await this.#sync(path, true);
   }
 
@@ -37,20 +40,53 @@ export class Persistence {
     });
   }
 
-  persist(path) {
+  // Runs fn between syncs; with persist (the default) resolves after the
+  // sync that stores fn's changes.
+  run(path, fn, { persist = true } = {}) {
     const state = this.#mounts.get(path);
     if (!state) return Promise.reject(new HushError('ERR_STATE', `${path} is not mounted`));
-    if (!state.running) {
-      state.running = this.#sync(path, false).finally(() => { state.running = null; });
-      return state.running;
-    }
-    // A sync is running and may have read the files before this change:
-    // wait for it, then run one more for everybody who arrived meanwhile.
-    state.queued ??= state.running.catch(() => {}).then(() => {
-      state.queued = null;
-      return this.persist(path);
+    return new Promise((resolve, reject) => {
+      state.waiting.push({ fn, persist, resolve, reject });
+      this.#schedule(path, state);
     });
-    return state.queued;
+  }
+
+  persist(path) {
+    return this.run(path, () => undefined);
+  }
+
+  #schedule(path, state) {
+    if (state.running || state.scheduled) return;
+    state.scheduled = true;
+    queueMicrotask(() => this.#flush(path, state));
+  }
+
+  async #flush(path, state) {
+    state.scheduled = false;
+    const stored = [];
+    for (const job of state.waiting.splice(0)) {
+      let value;
+      try {
+        value = job.fn();
+      } catch (error) {
+        job.reject(error);
+        continue;
+      }
+      if (job.persist) stored.push({ job, value });
+      else job.resolve(value);
+    }
+    if (stored.length) {
+      state.running = this.#sync(path, false);
+      try {
+        await state.running;
+        for (const { job, value } of stored) job.resolve(value);
+      } catch (error) {
+        for (const { job } of stored) job.reject(error);
+      } finally {
+        state.running = null;
+      }
+    }
+    if (state.waiting.length) this.#schedule(path, state);
   }
 
   // Closes IDBFS's IndexedDB connections so the databases can be deleted;

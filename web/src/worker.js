@@ -15,6 +15,9 @@ let vault = null;
 let persistence = null;
 let paths = null;
 let kdf = null; // Argon2id cost for create(); calibrated on first use
+let dataReady = null; // the data folder loads after the lock file
+let sweepTimer = null;
+let sweepAt = null; // when sweepTimer fires
 
 function status() {
   return {
@@ -48,7 +51,9 @@ const ops = {
     paths.lockFile = `${paths.lockDir}/lock`;
     kdf = cost ?? null;
     await persistence.mount(paths.lockDir);
-    if (!core.module.FS.analyzePath(paths.dataDir).exists) core.module.FS.mkdir(paths.dataDir);
+    // The lock screen needs only the lock file; the data loads meanwhile.
+    dataReady = persistence.mount(paths.dataDir);
+    dataReady.catch(() => {});
     vault = core.openVault(paths.lockFile, paths.dataDir);
     return { flavour: core.flavour, version: core.version(), instantiateMs: core.instantiateMs,
       constants: core.constants, status: status() };
@@ -79,6 +84,11 @@ const ops = {
       timings.persistedMs = performance.now() - started;
       if (outcome === 'duress') vault.deleteData();
       if (outcome === 'wiped') vault.deleteFiles();
+      if (outcome === 'ok') {
+        // Expired messages go before anything is shown.
+        await sweep();
+        timings.sweptMs = performance.now() - started;
+      }
       return { outcome, ...status(), timings };
     } finally {
       code.fill(0);
@@ -86,6 +96,8 @@ const ops = {
   },
 
   lock() {
+    clearTimeout(sweepTimer);
+    sweepAt = null;
     if (vault.state === 'unlocked') vault.lock();
     return status();
   },
@@ -112,6 +124,8 @@ const ops = {
 
   // Wipe, steps 1 and 3: random slots persisted, keys zeroed.
   async destroyKeys() {
+    clearTimeout(sweepTimer);
+    sweepAt = null;
     const started = performance.now();
     vault.destroyKeys();
     await persistLock();
@@ -131,7 +145,116 @@ const ops = {
     await persistLock();
     return status();
   },
+
+  // ---- the store ----
+  async createIdentity({ name }) {
+    const id = await writeData(() => vault.createIdentity(name));
+    return identityInfo(id, true);
+  },
+  async restoreIdentity(phrase, { name }) {
+    const seed = core.phraseToSeed(phrase);
+    try {
+      const id = await writeData(() => vault.createIdentity(name, seed));
+      return identityInfo(id, false);
+    } finally {
+      seed.fill(0);
+    }
+  },
+  identities: () => readData(() => vault.identities()),
+  recoveryPhrase: (id) => readData(() => vault.identityPhrase(id)),
+  removeIdentity: (id) => writeData(() => vault.removeIdentity(id)),
+  async addMessage(identity, message) {
+    const id = await writeData(() => vault.addMessage(identity, disappearingArgs(message)));
+    armSweep();
+    return { id };
+  },
+  messages: async (identity, conversation, options) =>
+    (await readData(() => vault.messages(identity, conversation, options))).map(namedMode),
+  async markRead(identity, ids) {
+    await writeData(() => vault.markRead(identity, ids));
+    armSweep();
+  },
+  conversations: async (identity) => (await readData(() => vault.conversations(identity))).map(namedMode),
+  async setDisappearing(identity, conversation, { mode, seconds }) {
+    await writeData(() => vault.setDisappearing(identity, conversation, modeValue(mode), mode === 'off' ? 0 : seconds));
+  },
+  async disappearing(identity, conversation) {
+    const { mode, seconds } = await readData(() => vault.disappearing(identity, conversation));
+    return { mode: MODES[mode], seconds };
+  },
+  async addAttachment(identity, message, attachment) {
+    return { id: await writeData(() => vault.addAttachment(identity, message, attachment)) };
+  },
+  attachment: (identity, id) => readData(() => vault.attachment(identity, id)),
+  sweep: () => sweep(),
 };
+
+const MODES = ['off', 'after-send', 'after-read'];
+
+// The core speaks mode numbers (hush.h); the page speaks names.
+function namedMode(item) {
+  return { ...item, disappearing: { mode: MODES[item.disappearing.mode], seconds: item.disappearing.seconds } };
+}
+
+function modeValue(mode) {
+  const value = MODES.indexOf(mode);
+  if (value < 0) throw new HushError('ERR_DISAPPEARING', core.constants.messages.ERR_DISAPPEARING);
+  return value;
+}
+
+// A message's own disappearing setting (a received message carries the
+// sender's); absent: the conversation's.
+function disappearingArgs({ disappearing, ...message }) {
+  if (!disappearing) return message;
+  return { ...message, mode: modeValue(disappearing.mode), seconds: disappearing.mode === 'off' ? 0 : disappearing.seconds };
+}
+
+async function identityInfo(id, withPhrase) {
+  const all = await readData(() => vault.identities());
+  const { sessionId, name } = all.find((identity) => identity.id === id);
+  const info = { id, name, sessionId };
+  if (withPhrase) info.phrase = await readData(() => vault.identityPhrase(id));
+  return info;
+}
+
+async function writeData(fn) {
+  await dataReady;
+  return persistence.run(paths.dataDir, fn);
+}
+
+async function readData(fn) {
+  await dataReady;
+  return persistence.run(paths.dataDir, fn, { persist: false });
+}
+
+// Deletes every expired message, in bounded batches, each persisted; then
+// sets one timer for the next expiry. Tells the page when something went.
+async function sweep() {
+  clearTimeout(sweepTimer);
+  let deleted = 0;
+  let result;
+  do {
+    result = await writeData(() => vault.sweep(Date.now()));
+    deleted += result.deleted;
+  } while (result.nextDueAt !== null && result.nextDueAt <= Date.now() && result.deleted > 0);
+  if (deleted > 0) self.postMessage({ event: 'expired', deleted });
+  sweepAt = null;
+  armSweepAt(result.nextDueAt);
+  return { deleted, nextDueAt: result.nextDueAt };
+}
+
+function armSweepAt(at) {
+  if (at === null || (sweepAt !== null && sweepAt <= at)) return;
+  clearTimeout(sweepTimer);
+  sweepAt = at;
+  // setTimeout's longest delay is about 24.8 days.
+  sweepTimer = setTimeout(() => sweep().catch(() => {}), Math.min(Math.max(at - Date.now(), 0) + 5, 2 ** 31 - 1));
+}
+
+// After a write that may have brought the next expiry closer.
+async function armSweep() {
+  if (vault.state === 'unlocked') armSweepAt(await readData(() => vault.nextDue(Date.now())));
+}
 
 self.onmessage = async ({ data: { id, op, args = [] } }) => {
   try {

@@ -1,0 +1,16 @@
+/* Store internals for the C tests (not exported to wasm). */
+#ifndef HUSH_STORE_INTERNAL_H
+#define HUSH_STORE_INTERNAL_H
+
+#include <stdint.h>
+
+#include "hush.h"
+
+/* The EXPLAIN QUERY PLAN of sql on the identity's database, one line per
+ * step joined with '\n' (allocated; free with hush_free). */
+int hush_store_query_plan(hush_vault *vault, int64_t identity, const char *sql, char **plan);
+
+/* The SQL that finds the next due time (the one hush_sweep uses). */
+extern const char *const HUSH_NEXT_DUE_SQL;
+
+#endif
