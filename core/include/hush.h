@@ -227,6 +227,9 @@ int hush_disappearing_get(hush_vault *vault, int64_t identity, const char *conve
  * identity; *next_due_ms: the next expiry (0: none), or now_ms if more
  * expired messages remain. Returns the number deleted. */
 int hush_sweep(hush_vault *vault, int64_t now_ms, int batch, int64_t *next_due_ms);
+/* PRAGMA integrity_check of the vault database and of the identity's:
+ * HUSH_OK or HUSH_ERR_STORE_DAMAGED. */
+int hush_store_check(hush_vault *vault, int64_t identity);
 /* The next expiry after now_ms over every identity (0: none); reads only. */
 int hush_next_due(hush_vault *vault, int64_t now_ms, int64_t *next_due_ms);
 

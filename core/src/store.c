@@ -915,6 +915,28 @@ hush_next_due(hush_vault *v, int64_t now_ms, int64_t *next_due_ms)
     return HUSH_OK;
 }
 
+static int
+integrity_ok(sqlite3 *db)
+{
+    char *result = NULL;
+    int rc = query_text(db, "SELECT group_concat(integrity_check) FROM pragma_integrity_check", &result, NULL, NULL, 0);
+    if (rc == HUSH_OK && strcmp(result, "ok") != 0) rc = HUSH_ERR_STORE_DAMAGED;
+    free(result);
+    return rc == HUSH_ERR_STORE ? HUSH_ERR_STORE_DAMAGED : rc;
+}
+
+int
+hush_store_check(hush_vault *v, int64_t identity)
+{
+    hush_store *s;
+    sqlite3 *db;
+    int rc;
+
+    if ((rc = identity_get(v, identity, &s, &db)) != HUSH_OK) return rc;
+    if ((rc = integrity_ok(s->vdb)) != HUSH_OK) return rc;
+    return integrity_ok(db);
+}
+
 int
 hush_store_query_plan(hush_vault *v, int64_t identity, const char *sql, char **plan)
 {

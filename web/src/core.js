@@ -313,6 +313,11 @@ export class Vault {
     return { deleted: status, nextDueAt: value || null };
   }
 
+  checkStore(identity) {
+    this.core.check(this.#m._hush_store_check(this.handle, BigInt(identity)));
+    return true;
+  }
+
   nextDue(now = Date.now()) {
     return this.#int64Out((out) => this.#m._hush_next_due(this.handle, BigInt(now), out)).value || null;
   }

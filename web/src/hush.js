@@ -116,7 +116,8 @@ export class Hush extends EventTarget {
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
-      this.#worker.postMessage({ id, op, args }, transfer);
+      // The page's clock travels with every request (worker.js: clock()).
+      this.#worker.postMessage({ id, op, args, now: Date.now() }, transfer);
     });
   }
 
@@ -313,6 +314,12 @@ export class Hush extends EventTarget {
   // The attachment's bytes (Uint8Array).
   attachment(identityId, attachmentId) {
     return this.#call('attachment', [identityId, attachmentId]);
+  }
+
+  // SQLite's integrity check of the identity's database: true, or throws
+  // ERR_STORE_DAMAGED.
+  checkStore(identityId) {
+    return this.#call('checkStore', [identityId]);
   }
 
   // Deletes expired messages now: { deleted, nextDueAt }.

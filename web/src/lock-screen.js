@@ -19,6 +19,10 @@
 //   mode          attribute/property, 'unlock' (default) | 'create'
 //   kind          attribute/property, 'pin' (default) | 'pattern' | 'passphrase';
 //                 in create mode it follows the tab the user picks
+//   fixed-kind    boolean attribute, property fixedKind: in create mode, no
+//                 tabs and no advice on which kind to pick; the code is of
+//                 `kind` ("Choose a PIN"), e.g. a duress code, which must be
+//                 of the vault's kind
 //   attemptsLeft  property, integer >= 0 or null: shows "N attempts left"
 //   retryInMs     property, number >= 0 or null: disables entry and counts
 //                 "Try again in m:ss" down to 0; reads back the time left
@@ -253,7 +257,7 @@ const TEMPLATE = `<style>${STYLE}</style>
 </section>`;
 
 export class HushLock extends HTMLElement {
-  static observedAttributes = ['mode', 'kind'];
+  static observedAttributes = ['mode', 'kind', 'fixed-kind'];
 
   #pin = new Uint8Array(MAX_PIN); // ASCII digits; only the first #pinLength are live
   #pinLength = 0;
@@ -290,7 +294,7 @@ export class HushLock extends HTMLElement {
   connectedCallback() {
     // A property set before this module defined the element sits on the
     // instance and hides the setter; pass it through the setter instead.
-    for (const name of ['mode', 'kind', 'attemptsLeft', 'retryInMs', 'busy']) {
+    for (const name of ['mode', 'kind', 'fixedKind', 'attemptsLeft', 'retryInMs', 'busy']) {
       if (!Object.hasOwn(this, name)) continue;
       const value = this[name];
       delete this[name];
@@ -340,6 +344,14 @@ export class HushLock extends HTMLElement {
   set kind(value) {
     if (!KINDS.includes(value)) throw new RangeError("kind must be 'pin', 'pattern' or 'passphrase'");
     this.setAttribute('kind', value);
+  }
+
+  get fixedKind() {
+    return this.hasAttribute('fixed-kind');
+  }
+
+  set fixedKind(value) {
+    this.toggleAttribute('fixed-kind', Boolean(value));
   }
 
   get attemptsLeft() {
@@ -825,16 +837,19 @@ export class HushLock extends HTMLElement {
     const el = this.#el;
     const create = mode === 'create';
     const confirming = this.#first !== null;
-    el.title.textContent = !create ? 'Unlock' : confirming ? `Confirm your ${NAMES[kind]}` : 'Set up your lock';
+    // The user picks the kind only in create mode without fixed-kind.
+    const choosing = create && !this.fixedKind;
+    el.title.textContent = !create ? 'Unlock' : confirming ? `Confirm your ${NAMES[kind]}`
+      : choosing ? 'Set up your lock' : `Choose a ${NAMES[kind]}`;
     el.lede.textContent = LEDES[!create ? 'unlock' : confirming ? 'confirm' : 'create'][kind];
-    el.tabs.hidden = !create;
-    el.warning.hidden = !create || confirming;
+    el.tabs.hidden = !choosing;
+    el.warning.hidden = !choosing || confirming;
     for (const k of KINDS) {
       const panel = el.panels[k];
       const tab = el.tabList[k];
       panel.hidden = k !== kind;
       // Panels are tab panels only while there are tabs.
-      if (create) {
+      if (choosing) {
         panel.setAttribute('role', 'tabpanel');
         panel.setAttribute('aria-labelledby', tab.id);
       } else {

@@ -19,13 +19,21 @@ let dataReady = null; // the data folder loads after the lock file
 let sweepTimer = null;
 let sweepAt = null; // when sweepTimer fires
 
+// The page's clock: every request carries the page's Date.now(), so time is
+// what the page says it is (tests drive it with Playwright's clock), and
+// runs on between requests. The core still never lets it go backwards.
+let pageClock = null;
+function clock() {
+  return pageClock ? Math.floor(pageClock.now + (performance.now() - pageClock.at)) : Date.now();
+}
+
 function status() {
   return {
     state: vault.state,
     kind: vault.kind,
     attemptsLeft: vault.attemptsLeft,
     attemptLimit: vault.attemptLimit,
-    retryInMs: vault.retryInMs(Date.now()),
+    retryInMs: vault.retryInMs(clock()),
   };
 }
 
@@ -65,7 +73,7 @@ const ops = {
 
   async create(code, kind) {
     kdf ??= core.calibrate(1000);
-    usingCode(code, (bytes) => vault.create(kind, bytes, kdf));
+    usingCode(code, (bytes) => vault.create(kind, bytes, kdf, clock()));
     await persistLock();
     return status();
   },
@@ -75,10 +83,10 @@ const ops = {
     const started = performance.now();
     const timings = {};
     try {
-      const waitMs = vault.beginAttempt(Date.now());
+      const waitMs = vault.beginAttempt(clock());
       if (waitMs !== null) return { outcome: 'wrong', ...status(), retryInMs: waitMs };
       await persistLock();
-      const outcome = usingCode(code, (bytes) => vault.unlock(bytes, Date.now()));
+      const outcome = usingCode(code, (bytes) => vault.unlock(bytes, clock()));
       timings.checkedMs = performance.now() - started;
       await persistLock();
       timings.persistedMs = performance.now() - started;
@@ -164,19 +172,19 @@ const ops = {
   recoveryPhrase: (id) => readData(() => vault.identityPhrase(id)),
   removeIdentity: (id) => writeData(() => vault.removeIdentity(id)),
   async addMessage(identity, message) {
-    const id = await writeData(() => vault.addMessage(identity, disappearingArgs(message)));
+    const id = await writeData(() => vault.addMessage(identity, disappearingArgs(message), clock()));
     armSweep();
     return { id };
   },
   messages: async (identity, conversation, options) =>
-    (await readData(() => vault.messages(identity, conversation, options))).map(namedMode),
+    (await readData(() => vault.messages(identity, conversation, options, clock()))).map(namedMode),
   async markRead(identity, ids) {
-    await writeData(() => vault.markRead(identity, ids));
+    await writeData(() => vault.markRead(identity, ids, clock()));
     armSweep();
   },
-  conversations: async (identity) => (await readData(() => vault.conversations(identity))).map(namedMode),
+  conversations: async (identity) => (await readData(() => vault.conversations(identity, clock()))).map(namedMode),
   async setDisappearing(identity, conversation, { mode, seconds }) {
-    await writeData(() => vault.setDisappearing(identity, conversation, modeValue(mode), mode === 'off' ? 0 : seconds));
+    await writeData(() => vault.setDisappearing(identity, conversation, modeValue(mode), mode === 'off' ? 0 : seconds, clock()));
   },
   async disappearing(identity, conversation) {
     const { mode, seconds } = await readData(() => vault.disappearing(identity, conversation));
@@ -187,6 +195,7 @@ const ops = {
   },
   attachment: (identity, id) => readData(() => vault.attachment(identity, id)),
   sweep: () => sweep(),
+  checkStore: (identity) => readData(() => vault.checkStore(identity)),
 };
 
 const MODES = ['off', 'after-send', 'after-read'];
@@ -234,9 +243,9 @@ async function sweep() {
   let deleted = 0;
   let result;
   do {
-    result = await writeData(() => vault.sweep(Date.now()));
+    result = await writeData(() => vault.sweep(clock()));
     deleted += result.deleted;
-  } while (result.nextDueAt !== null && result.nextDueAt <= Date.now() && result.deleted > 0);
+  } while (result.nextDueAt !== null && result.nextDueAt <= clock() && result.deleted > 0);
   if (deleted > 0) self.postMessage({ event: 'expired', deleted });
   sweepAt = null;
   armSweepAt(result.nextDueAt);
@@ -248,15 +257,16 @@ function armSweepAt(at) {
   clearTimeout(sweepTimer);
   sweepAt = at;
   // setTimeout's longest delay is about 24.8 days.
-  sweepTimer = setTimeout(() => sweep().catch(() => {}), Math.min(Math.max(at - Date.now(), 0) + 5, 2 ** 31 - 1));
+  sweepTimer = setTimeout(() => sweep().catch(() => {}), Math.min(Math.max(at - clock(), 0) + 5, 2 ** 31 - 1));
 }
 
 // After a write that may have brought the next expiry closer.
 async function armSweep() {
-  if (vault.state === 'unlocked') armSweepAt(await readData(() => vault.nextDue(Date.now())));
+  if (vault.state === 'unlocked') armSweepAt(await readData(() => vault.nextDue(clock())));
 }
 
-self.onmessage = async ({ data: { id, op, args = [] } }) => {
+self.onmessage = async ({ data: { id, op, args = [], now } }) => {
+  if (typeof now === 'number') pageClock = { now, at: performance.now() };
   try {
     if (!Object.hasOwn(ops, op)) throw new HushError('ERR_ARGUMENT', `unknown operation ${op}`);
     if (op !== 'init' && !core) throw new HushError('ERR_STATE', 'core not loaded');
