@@ -135,7 +135,8 @@ uint64_t hush_vault_retry_in_ms(const hush_vault *vault, uint64_t now_ms);
 /* UNLOCKED -> LOCKED: zeroes the data key. */
 int hush_vault_lock(hush_vault *vault);
 /* Re-wraps the data key under a new code in a new slot, then overwrites the
- * old slot. A change of kind also clears the duress code. */
+ * old slot. The salt is renewed unless a duress code (keyed by it) stays.
+ * A change of kind also clears the duress code. */
 int hush_vault_set_code(hush_vault *vault, int kind, const uint8_t *code, size_t code_len);
 /* Sets (code != NULL) or clears (code == NULL) the duress code. */
 int hush_vault_set_duress(hush_vault *vault, const uint8_t *code, size_t code_len);
@@ -168,7 +169,7 @@ int hush_phrase_encode(char phrase[HUSH_PHRASE_MAX], const uint8_t seed[HUSH_SEE
 /* Accepts a phrase in any case with any whitespace between words, or a
  * 32-digit hex seed (Session's QR codes). On error returns
  * HUSH_ERR_PHRASE_* and, if message is not NULL, writes a message that names
- * the problem, e.g. "unknown word \"abbeyy\" at position 3"; seed is then
+ * the problem, e.g. "unknown word \"zzz\" at position 3"; seed is then
  * untouched. */
 int hush_phrase_decode(uint8_t seed[HUSH_SEED_BYTES], const char *phrase, char message[HUSH_MESSAGE_MAX]);
 /* Keys of the identity with this seed; any output may be NULL. */

@@ -508,6 +508,10 @@ hush_vault_set_code(hush_vault *v, int kind, const uint8_t *code, size_t code_le
     if (v->state != HUSH_VAULT_UNLOCKED) return HUSH_ERR_STATE;
     if (kind < HUSH_CODE_PIN || kind > HUSH_CODE_PASSPHRASE) return HUSH_ERR_CODE_KIND;
     v->h.kind = (uint8_t) kind;
+    /* A fresh salt unless a duress slot needs the old one: after a duress
+     * unlock the host re-keys this way, so the new vault shares nothing
+     * with the old one that an earlier image could match. */
+    if (v->meta.duress_slot == LF_NO_SLOT || kind != saved.kind) randombytes_buf(v->h.salt, sizeof v->h.salt);
     if ((rc = lock_key(key, &v->h, kind, code, code_len)) != HUSH_OK) {
         v->h = saved;
         return rc;

@@ -277,8 +277,19 @@ test_change_code(void)
     uint8_t dek[32], dek2[32];
 
     CHECK(dek_from_file(dek, "pin:1234"));
-    CHECK_EQ_INT(hush_vault_set_duress(v, DURESS, 4), HUSH_OK);
-    CHECK_EQ_INT(hush_vault_set_code(v, HUSH_CODE_PIN, PIN2, 6), HUSH_OK);
+    {   /* Without a duress code a new code brings a new salt; with one, the
+         * salt stays (the duress slot is keyed by it). */
+        uint8_t before[LF_FILE_BYTES], after[LF_FILE_BYTES];
+        read_file(lock_path, before, sizeof before);
+        CHECK_EQ_INT(hush_vault_set_code(v, HUSH_CODE_PIN, PIN, 4), HUSH_OK);
+        read_file(lock_path, after, sizeof after);
+        CHECK(memcmp(before + 24, after + 24, 16) != 0);
+        CHECK_EQ_INT(hush_vault_set_duress(v, DURESS, 4), HUSH_OK);
+        read_file(lock_path, before, sizeof before);
+        CHECK_EQ_INT(hush_vault_set_code(v, HUSH_CODE_PIN, PIN2, 6), HUSH_OK);
+        read_file(lock_path, after, sizeof after);
+        CHECK(memcmp(before + 24, after + 24, 16) == 0);
+    }
     CHECK(!dek_from_file(dek2, "pin:1234"));
     CHECK(dek_from_file(dek2, "pin:987654"));
     CHECK(memcmp(dek, dek2, 32) == 0); /* same data key, new wrapping */

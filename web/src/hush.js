@@ -187,7 +187,12 @@ export class Hush extends EventTarget {
         await this.#call('wipeStorage', [{ deleteVaultFiles: true }]);
         this.#setStatus(await this.#call('status'));
       } else {
-        this.#setStatus(await this.#call('persistLock'));
+        // The new vault is stored only once re-keyed under a fresh salt, so
+        // no version of its lock file shares the old one's salt. Not awaited:
+        // the unlock must take what a normal one takes. Killed before that,
+        // the app is a first run, which also looks new.
+        this.#call('rekey').then((status) => this.#setStatus(status), () => {});
+        this.#setStatus(await this.#call('status'));
       }
       return { ok: true };
     }

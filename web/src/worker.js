@@ -23,6 +23,7 @@ let sweepAt = null; // when sweepTimer fires
 // what the page says it is (tests drive it with Playwright's clock), and
 // runs on between requests. The core still never lets it go backwards.
 let pageClock = null;
+let rekeyCode = null; // after a duress unlock: the code, until rekey() renews the salt
 function clock() {
   return pageClock ? Math.floor(pageClock.now + (performance.now() - pageClock.at)) : Date.now();
 }
@@ -86,7 +87,11 @@ const ops = {
       const waitMs = vault.beginAttempt(clock());
       if (waitMs !== null) return { outcome: 'wrong', ...status(), retryInMs: waitMs };
       await persistLock();
-      const outcome = usingCode(code, (bytes) => vault.unlock(bytes, clock()));
+      const outcome = usingCode(code, (bytes) => {
+        const result = vault.unlock(bytes, clock());
+        if (result === 'duress') rekeyCode = bytes.slice();
+        return result;
+      });
       timings.checkedMs = performance.now() - started;
       await persistLock();
       timings.persistedMs = performance.now() - started;
@@ -148,8 +153,13 @@ const ops = {
     return { errors: errors.map(String) };
   },
 
-  // After a duress unlock, the origin was wiped: store the new lock file.
-  async persistLock() {
+  // After a duress unlock and the origin wipe: the same code under a fresh
+  // salt (one more Argon2id, off the unlock's clock), then stored.
+  async rekey() {
+    if (!rekeyCode) return status();
+    const code = rekeyCode;
+    rekeyCode = null;
+    usingCode(code, (bytes) => vault.setCode(vault.kind, bytes));
     await persistLock();
     return status();
   },

@@ -1,0 +1,216 @@
+// The vault end to end in Chromium, through the facade: a PIN vault with
+// data survives a reload; the duress code leaves an empty vault and nothing
+// of the old data anywhere in the origin's storage or in the profile's
+// files; so does the attempt limit and the manual wipe; two tabs never both
+// hold the vault.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, server, stopServer } from './browser.mjs';
+import { blankPage, call, filesContaining, openHush, originStorage, plantCanaries, state } from './harness.mjs';
+
+after(stopServer);
+
+const OPTIONS = { clearSiteDataUrl: '/clear-site-data' };
+
+// The lock file and one data chunk as IndexedDB holds them (IDBFS records).
+function storedFiles(page) {
+  return page.evaluate(async () => {
+    const existing = (await indexedDB.databases()).map((d) => d.name);
+    const read = (name) => new Promise((resolve, reject) => {
+      if (!existing.includes(name)) return resolve([]); // opening would create it
+      const request = indexedDB.open(name);
+      request.onerror = () => reject(request.error);
+      request.onsuccess = () => {
+        const db = request.result;
+        const all = db.transaction('FILE_DATA').objectStore('FILE_DATA').getAll();
+        all.onsuccess = () => {
+          db.close();
+          resolve(all.result.filter((r) => r.contents).map((r) => Array.from(r.contents.slice(0, 4096))));
+        };
+      };
+    });
+    return { lock: (await read('/hush-default'))[0], data: await read('/hush-default-data') };
+  });
+}
+
+// Byte strings that only the old vault had: its lock file's salt and slots,
+// and pieces of every encrypted data chunk.
+function oldVaultNeedles({ lock, data }) {
+  const needles = [Buffer.from(lock.slice(24, 40))];
+  for (let i = 0; i < 8; i++) needles.push(Buffer.from(lock.slice(128 + i * 80, 128 + i * 80 + 32)));
+  for (const chunk of data) needles.push(Buffer.from(chunk.slice(100, 132)));
+  return needles;
+}
+
+async function vaultWithData(page, canary) {
+  assert.equal(await openHush(page, OPTIONS), 'new');
+  await call(page, 'create', '2580', { kind: 'pin' });
+  const { id } = await call(page, 'createIdentity', { name: 'alice' });
+  for (let i = 0; i < 20; i++) {
+    await call(page, 'addMessage', id, { conversation: 'bob', sender: 'bob', body: `${canary} #${i}`, sentAt: Date.now() });
+  }
+  await plantCanaries(page, canary);
+  return id;
+}
+
+// Chromium keeps every origin's localStorage in one LevelDB and drops
+// cleared values only when it compacts that database, on its own schedule:
+// no page, header or wipe can force it. localStorage is cleared (checked
+// by assertOriginHoldsOnly); Hush never writes there, and the README tells
+// messengers not to.
+function outsideWebStorage(hits) {
+  return hits.filter(([file]) => !file.includes('/Local Storage/'));
+}
+
+async function assertOriginHoldsOnly(page, allowedDatabases) {
+  const stored = await originStorage(page);
+  assert.deepEqual(Object.keys(stored.indexedDB).sort(), allowedDatabases.sort(), JSON.stringify(stored.indexedDB));
+  assert.equal(stored.localStorage, 0);
+  assert.equal(stored.sessionStorage, 0);
+  assert.equal(stored.cookies, '');
+  assert.deepEqual(stored.caches, []);
+  assert.deepEqual(stored.opfs, []);
+  assert.equal(stored.serviceWorkers, 0);
+  return stored;
+}
+
+test('a PIN vault keeps its data across a reload; the duress code leaves an empty vault and no trace', async () => {
+  const canary = `CANARY-duress-${Date.now()}`;
+  const { url } = await server();
+  let browser = await launch();
+  try {
+    let page = await blankPage(browser, url);
+    const id = await vaultWithData(page, canary);
+    await call(page, 'setDuressCode', '0000');
+
+    await page.reload();
+    assert.equal(await openHush(page, OPTIONS), 'locked');
+    assert.deepEqual(await call(page, 'unlock', '1111'), { ok: false, attemptsLeft: 9, retryInMs: 0 });
+    assert.deepEqual(await call(page, 'unlock', '2580'), { ok: true });
+    const kept = await call(page, 'messages', id, 'bob', { limit: 50 });
+    assert.equal(kept.length, 20);
+    assert.equal(kept[0].body, `${canary} #19`);
+    const needles = [Buffer.from(canary), ...oldVaultNeedles(await storedFiles(page))];
+
+    await page.reload();
+    assert.equal(await openHush(page, OPTIONS), 'locked');
+    assert.deepEqual(await call(page, 'unlock', '0000'), { ok: true }, 'the duress code answers like the right code');
+    assert.equal(await state(page), 'unlocked');
+    assert.deepEqual(await call(page, 'identities'), []);
+    assert.deepEqual(await page.evaluate(() => window.hushEvents.map((e) => e.type)), ['unlocked'],
+      'no event says that a wipe happened');
+    // Right after, the new vault is re-keyed under a fresh salt: nothing in
+    // it matches the old lock file.
+    const oldSalt = needles[1].toString('hex');
+    for (let i = 0; i < 50 && Buffer.from((await storedFiles(page)).lock.slice(24, 40)).toString('hex') === oldSalt; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await browser.close({ keepProfile: true });
+
+    // A fresh browser on the same profile: only the new lock file is left.
+    browser = await launch({ profileDir: browser.profileDir });
+    page = await blankPage(browser, url);
+    const stored = await assertOriginHoldsOnly(page, ['/hush-default']);
+    assert.deepEqual(stored.indexedDB['/hush-default'].FILE_DATA, ['/hush-default/lock']);
+    assert.equal(await openHush(page, OPTIONS), 'locked');
+    assert.deepEqual(await call(page, 'unlock', '0000'), { ok: true }, 'the duress code is the new code');
+    assert.deepEqual(await call(page, 'identities'), []);
+    await call(page, 'lock');
+    assert.equal((await call(page, 'unlock', '2580')).ok, false, 'the old code opens nothing');
+    await browser.close({ keepProfile: true });
+
+    assert.deepEqual(await filesContaining(browser.profileDir, needles), [],
+      'old data, old keys or a canary left in the profile directory');
+  } finally {
+    await browser.close().catch(() => {});
+  }
+});
+
+test('the attempt limit wipes everything and leaves a first-run app', async () => {
+  const canary = `CANARY-limit-${Date.now()}`;
+  const { url } = await server();
+  let browser = await launch();
+  try {
+    let page = await blankPage(browser, url);
+    await vaultWithData(page, canary);
+    await call(page, 'setAttemptLimit', 3);
+    const needles = [Buffer.from(canary), ...oldVaultNeedles(await storedFiles(page))];
+    await browser.close({ keepProfile: true });
+    // Control: before the wipe, the scan does find the plain canaries the
+    // page stored (Web Storage, cookies, Cache Storage, OPFS, IndexedDB).
+    assert.ok((await filesContaining(browser.profileDir, needles.slice(0, 1))).length >= 3, 'the scan sees stored data');
+    browser = await launch({ profileDir: browser.profileDir });
+    page = await blankPage(browser, url);
+    assert.equal(await openHush(page, OPTIONS), 'locked');
+    assert.deepEqual(await call(page, 'unlock', '1111'), { ok: false, attemptsLeft: 2, retryInMs: 0 });
+    assert.deepEqual(await call(page, 'unlock', '2222'), { ok: false, attemptsLeft: 1, retryInMs: 0 });
+    assert.deepEqual(await call(page, 'unlock', '3333'), { ok: false, attemptsLeft: 0, retryInMs: 0 });
+    assert.equal(await state(page), 'new');
+    assert.ok((await page.evaluate(() => window.hushEvents.map((e) => e.type))).includes('wiped'));
+    await browser.close({ keepProfile: true });
+
+    browser = await launch({ profileDir: browser.profileDir });
+    page = await blankPage(browser, url);
+    await assertOriginHoldsOnly(page, []);
+    assert.equal(await openHush(page, OPTIONS), 'new');
+    await browser.close({ keepProfile: true });
+    assert.deepEqual(outsideWebStorage(await filesContaining(browser.profileDir, needles)), []);
+  } finally {
+    await browser.close().catch(() => {});
+  }
+});
+
+test('backoff after five wrong codes is enforced, and survives a reload', async () => {
+  const { url } = await server();
+  const browser = await launch();
+  try {
+    const page = await blankPage(browser, url);
+    await openHush(page, OPTIONS);
+    await call(page, 'create', '2580', { kind: 'pin' });
+    await call(page, 'lock');
+    for (let i = 0; i < 4; i++) assert.equal((await call(page, 'unlock', '0000')).retryInMs, 0);
+    const fifth = await call(page, 'unlock', '0000');
+    assert.equal(fifth.attemptsLeft, 5);
+    assert.ok(fifth.retryInMs > 29_000 && fifth.retryInMs <= 30_000, String(fifth.retryInMs));
+    const refused = await call(page, 'unlock', '2580');
+    assert.equal(refused.ok, false, 'even the right code waits');
+    assert.equal(refused.attemptsLeft, 5, 'a refused attempt does not count');
+    await page.reload();
+    await openHush(page, OPTIONS);
+    assert.ok((await call(page, 'unlock', '2580')).retryInMs > 25_000);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('the manual wipe erases the origin', async () => {
+  const { url } = await server();
+  const browser = await launch();
+  try {
+    const page = await blankPage(browser, url);
+    await vaultWithData(page, 'CANARY-manual');
+    await call(page, 'wipe');
+    assert.equal(await state(page), 'new');
+    await assertOriginHoldsOnly(page, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('two tabs never both hold the vault', async () => {
+  const { url } = await server();
+  const browser = await launch();
+  try {
+    const first = await blankPage(browser, url);
+    await openHush(first, OPTIONS);
+    await call(first, 'create', '2580', { kind: 'pin' });
+    const second = await browser.context.newPage();
+    await second.goto(`${url}/harness`);
+    await assert.rejects(openHush(second, OPTIONS), /ERR_VAULT_IN_USE|open in another tab/);
+    assert.equal(await state(first), 'unlocked', 'the first tab is undisturbed');
+    await first.evaluate(() => window.hush.close());
+    assert.equal(await openHush(second, OPTIONS), 'locked', 'free once the first tab lets go');
+  } finally {
+    await browser.close();
+  }
+});
