@@ -10,7 +10,7 @@ import { startServer } from '../../web/serve.mjs';
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 export const SCREENSHOTS = new URL('../../build/screenshots/', import.meta.url);
 
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
+export const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
   '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 let shared = null;

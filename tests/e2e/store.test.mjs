@@ -1,0 +1,158 @@
+// The store end to end in Chromium: nothing in IndexedDB in the clear, no
+// grouping visible in names or sizes, identities isolated, and crash
+// consistency under SIGKILL of the whole browser during a stream of writes.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { CHROMIUM, FLAGS, launch, server, stopServer } from './browser.mjs';
+import { blankPage, call, filesContaining, openHush } from './harness.mjs';
+
+after(stopServer);
+
+// Every IndexedDB record of the origin: { db, key, bytes } with the file
+// contents IDBFS stores, or the structured value as JSON.
+function allRecords(page) {
+  return page.evaluate(async () => {
+    const out = [];
+    for (const { name } of await indexedDB.databases()) {
+      const db = await new Promise((resolve) => { const r = indexedDB.open(name); r.onsuccess = () => resolve(r.result); });
+      for (const store of db.objectStoreNames) {
+        const [keys, values] = await Promise.all(['getAllKeys', 'getAll'].map((method) => new Promise((resolve) => {
+          const r = db.transaction(store).objectStore(store)[method]();
+          r.onsuccess = () => resolve(r.result);
+        })));
+        keys.forEach((key, i) => {
+          const value = values[i];
+          out.push({ db: name, key: String(key), bytes: value?.contents ? Array.from(value.contents) : null,
+            json: value?.contents ? null : JSON.stringify(value) });
+        });
+      }
+      db.close();
+    }
+    return out;
+  });
+}
+
+test('IndexedDB holds nothing in the clear; equal-size files with unrelated names; identities isolated', async () => {
+  const canary = `CANARY-store-${Date.now()}`;
+  const { url } = await server();
+  const browser = await launch();
+  try {
+    const page = await blankPage(browser, url);
+    await openHush(page);
+    await call(page, 'create', 'a long passphrase', { kind: 'passphrase' });
+    const alice = await call(page, 'createIdentity', { name: `alice ${canary}` });
+    const bob = await call(page, 'createIdentity', { name: 'bob' });
+    for (let i = 0; i < 60; i++) {
+      await call(page, 'addMessage', alice.id, { conversation: `carol ${canary}`, sender: 'carol', body: `${canary} ${i}`, sentAt: Date.now() });
+    }
+    await call(page, 'addMessage', bob.id, { conversation: 'dave', sender: 'me', body: 'hello dave', sentAt: Date.now(), outgoing: true });
+    await call(page, 'addAttachment', alice.id, 1, { name: `${canary}.txt`, type: 'text/plain', data: new TextEncoder().encode(canary.repeat(100)) });
+
+    // Isolation through the API.
+    assert.deepEqual((await call(page, 'conversations', bob.id)).map((c) => c.id), ['dave']);
+    assert.deepEqual(await call(page, 'messages', bob.id, `carol ${canary}`), []);
+    assert.equal((await call(page, 'messages', alice.id, `carol ${canary}`, { limit: 100 })).length, 60);
+
+    const records = await allRecords(page);
+    const data = records.filter((r) => r.db === '/hush-default-data' && r.bytes);
+    assert.ok(data.length >= 5, `${data.length} data files`);
+    const needle = Buffer.from(canary);
+    for (const record of records) {
+      assert.ok(!record.key.includes(canary) && !(record.json ?? '').includes(canary), record.key);
+      if (record.bytes) assert.equal(Buffer.from(record.bytes).indexOf(needle), -1, `canary in ${record.key}`);
+    }
+    for (const record of data) {
+      assert.match(record.key, /^\/hush-default-data\/[0-9a-f]{32}$/);
+      assert.equal(record.bytes.length, 16384, record.key);
+    }
+    await browser.close({ keepProfile: true });
+    assert.deepEqual(await filesContaining(browser.profileDir, [needle]), []);
+  } finally {
+    await browser.close().catch(() => {});
+  }
+});
+
+// Our own Chromium process, so the test can SIGKILL it like a crash.
+async function startChromium(profileDir) {
+  const child = spawn(CHROMIUM, [...FLAGS, `--user-data-dir=${profileDir}`, '--remote-debugging-port=0', 'about:blank'],
+    { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+  const endpoint = await new Promise((resolve, reject) => {
+    let seen = '';
+    child.stderr.on('data', (chunk) => {
+      seen += chunk;
+      const match = seen.match(/DevTools listening on (ws:\/\/\S+)/);
+      if (match) resolve(match[1]);
+    });
+    child.on('exit', () => reject(new Error(`chromium exited: ${seen.slice(-500)}`)));
+  });
+  const browser = await chromium.connectOverCDP(endpoint);
+  const context = browser.contexts()[0];
+  const page = context.pages()[0] ?? (await context.newPage());
+  return { child, browser, page };
+}
+
+function killHard(child) {
+  return new Promise((resolve) => {
+    child.once('exit', resolve);
+    try { process.kill(-child.pid, 'SIGKILL'); } catch { resolve(); }
+  });
+}
+
+test('SIGKILL during a stream of writes, 8 times: the store opens, passes integrity_check, keeps every acknowledged message', async () => {
+  const { url } = await server();
+  const profileDir = await mkdtemp(join(tmpdir(), 'hush-crash-'));
+  const acknowledged = new Set();
+  let identity = null;
+  try {
+    for (let round = 0; round < 8; round++) {
+      const { child, browser, page } = await startChromium(profileDir);
+      try {
+        await page.goto(`${url}/harness`);
+        if (round === 0) {
+          assert.equal(await openHush(page), 'new');
+          await call(page, 'create', '2580', { kind: 'pin' });
+          identity = (await call(page, 'createIdentity', { name: 'crash' })).id;
+        } else {
+          assert.equal(await openHush(page), 'locked');
+          assert.deepEqual(await call(page, 'unlock', '2580'), { ok: true });
+          assert.equal(await call(page, 'checkStore', identity), true, 'integrity_check');
+          const stored = new Set();
+          let before = 0;
+          for (;;) {
+            const batch = await call(page, 'messages', identity, 'stream', { before, limit: 500 });
+            batch.forEach((m) => stored.add(m.body));
+            if (batch.length < 500) break;
+            before = batch.at(-1).id;
+          }
+          const lost = [...acknowledged].filter((body) => !stored.has(body));
+          assert.deepEqual(lost, [], `round ${round}: acknowledged messages lost`);
+        }
+        await page.exposeFunction('hushAck', (body) => acknowledged.add(body));
+        // Four writers at once, so group commit is in play.
+        await page.evaluate(([id, round]) => {
+          for (let w = 0; w < 4; w++) {
+            (async () => {
+              for (let i = 0; ; i++) {
+                const body = `round ${round} writer ${w} message ${i}`;
+                await window.hush.addMessage(id, { conversation: 'stream', sender: 'me', body, sentAt: Date.now(), outgoing: true });
+                window.hushAck(body);
+              }
+            })();
+          }
+        }, [identity, round]);
+        await new Promise((resolve) => setTimeout(resolve, 150 + Math.random() * 700));
+      } finally {
+        await killHard(child);
+        await browser.close().catch(() => {});
+      }
+    }
+    assert.ok(acknowledged.size > 50, `${acknowledged.size} messages acknowledged`);
+  } finally {
+    await rm(profileDir, { recursive: true, force: true });
+  }
+});
