@@ -214,3 +214,21 @@ test('two tabs never both hold the vault', async () => {
     await browser.close();
   }
 });
+
+test('the vault locks itself after the idle time, zeroing its keys in the Worker', async () => {
+  const { url } = await server();
+  const browser = await launch();
+  try {
+    const page = await blankPage(browser, url);
+    await openHush(page, { ...OPTIONS, autoLockMs: 400 });
+    await call(page, 'create', '2580', { kind: 'pin' });
+    const { id } = await call(page, 'createIdentity', { name: 'me' });
+    await page.waitForFunction(() => window.hush.state === 'locked', null, { timeout: 5000 });
+    assert.ok((await page.evaluate(() => window.hushEvents.map((e) => e.type))).includes('locked'));
+    await assert.rejects(call(page, 'identities'), /not in a state/);
+    assert.deepEqual(await call(page, 'unlock', '2580'), { ok: true });
+    assert.equal((await call(page, 'identities'))[0].id, id);
+  } finally {
+    await browser.close();
+  }
+});
