@@ -260,6 +260,35 @@ test('create mode: kind chosen with ARIA tabs; pattern and passphrase confirm to
   assert.deepEqual(sent[1], { kind: 'passphrase', code: [...Buffer.from('correct horse battery staple')], isBytes: true });
 });
 
+test('create mode with fixed-kind: no tabs, no advice on kinds, codes of the given kind', async () => {
+  await open({ mode: 'create', kind: 'passphrase' });
+  await page.evaluate(() => { document.querySelector('hush-lock').fixedKind = true; });
+  assert.equal(await page.evaluate(() => document.querySelector('hush-lock').hasAttribute('fixed-kind')), true);
+  assert.equal(await inLock('#tabs').isVisible(), false);
+  assert.equal(await inLock('#warning').isVisible(), false);
+  assert.equal(await text('#title'), 'Choose a passphrase');
+  assert.equal(await inLock('#panel-passphrase').getAttribute('role'), null, 'no tab panels without tabs');
+  assert.equal(await inLock('#panel-pin').isVisible(), false);
+  await inLock('#passphrase').fill('duress words');
+  await inLock('#passphrase').press('Enter');
+  assert.equal(await text('#title'), 'Confirm your passphrase');
+  await inLock('#passphrase').fill('duress words');
+  await inLock('#passphrase').press('Enter');
+  assert.deepEqual(await codes(), [{ kind: 'passphrase', code: [...Buffer.from('duress words')], isBytes: true }]);
+  // The kind follows the attribute; the attribute off brings the tabs back.
+  await setProp('kind', 'pin');
+  assert.equal(await text('#title'), 'Choose a PIN');
+  await page.keyboard.type('0000');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('0000');
+  await page.keyboard.press('Enter');
+  assert.deepEqual((await codes())[1], { kind: 'pin', code: ascii('0000'), isBytes: true });
+  await setProp('fixedKind', false);
+  assert.equal(await inLock('#tabs').isVisible(), true);
+  assert.equal(await text('#title'), 'Set up your lock');
+  assert.equal(await inLock('#panel-pin').getAttribute('role'), 'tabpanel');
+});
+
 test('retryInMs disables entry with a live countdown, then re-enables it', async () => {
   await open();
   await page.keyboard.type('12');

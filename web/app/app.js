@@ -1,20 +1,184 @@
-// Start page: loads the core in its Worker and shows its version and the
-// result of its self-test.
+// The Hush demo app: first run, lock screen, and an unlocked vault with
+// identities, conversations, disappearing messages and settings. It talks
+// to the vault only through the facade (../src/hush.js).
+//
+// Modules: app.js (this file: opening the vault, screens, lock screens),
+// vault-view.js (identities, conversations, messages), identity-dialogs.js
+// (new identity with its phrase check, restore), settings.js, ui.js.
+//
+// Query parameters, for tests and demos:
+//   ?kdf=test          fast Argon2id for create() (opslimit 1, 8 KiB): never for real use
+//   ?flavour=simd|plain|debug   which build of the core to load
+//   ?autolock=<ms>     lock after this long without input (default 5 min)
+//   ?timers=test       adds 10-second disappearing timers to the picker
+//
+// Nothing a vault holds is kept outside it: no localStorage, no URL state;
+// the screen is emptied when the vault locks. After the duress code the app
+// shows an empty vault exactly as after a first run: no text, class or
+// timing of this app says that a wipe happened.
 import { Hush } from '../src/hush.js';
+import '../src/lock-screen.js';
+import { $, el, errorText, closeDialogs, clearMessages, zero } from './ui.js';
+import { VaultView } from './vault-view.js';
+import { IdentityDialogs } from './identity-dialogs.js';
+import { Settings } from './settings.js';
 
-const $ = (id) => document.getElementById(id);
+const params = new URLSearchParams(location.search);
 
-try {
-  const wanted = new URLSearchParams(location.search).get('flavour') ?? 'auto';
-  const hush = await Hush.open({ name: 'default', flavour: wanted });
+function openOptions() {
+  const options = { name: 'default', clearSiteDataUrl: '/clear-site-data', lockWhenHidden: false, autoLockMs: 5 * 60_000 };
+  if (params.get('kdf') === 'test') options.kdf = { opslimit: 1, memlimitKib: 8 };
+  const flavour = params.get('flavour');
+  if (['simd', 'plain', 'debug'].includes(flavour)) options.flavour = flavour;
+  const autolock = Number(params.get('autolock'));
+  if (params.has('autolock') && Number.isInteger(autolock) && autolock >= 0) options.autoLockMs = autolock;
+  return options;
+}
+
+const SCREENS = ['screen-loading', 'screen-in-use', 'screen-failed', 'screen-first-run', 'screen-locked', 'screen-vault'];
+let current = 'screen-loading';
+
+// Shows one screen and moves focus to it, so keyboard and screen-reader
+// users start at the top of what is new.
+function show(id, focusTarget) {
+  for (const screen of SCREENS) $(screen).hidden = screen !== id;
+  // A lock screen that is not shown must not be in the page: it listens for
+  // digits typed anywhere.
+  for (const slot of document.querySelectorAll('.screen .lock-slot')) {
+    if (!$(id).contains(slot)) slot.replaceChildren();
+  }
+  current = id;
+  (focusTarget ?? $(id).querySelector('h1'))?.focus();
+}
+
+// A <hush-lock> that takes focus itself, so digits typed right away reach
+// its PIN pad (it reads keys while focus is in it or nowhere).
+function lockElement(props, label) {
+  const lock = el('hush-lock', { tabindex: '-1', role: 'group', 'aria-label': label });
+  Object.assign(lock, props);
+  return lock;
+}
+
+let hush;
+let vault;
+let settings;
+
+// Leaving the vault: its content leaves the page first.
+function leaveVault() {
+  vault?.close();
+  settings?.reset();
+  closeDialogs();
+  clearMessages();
+}
+
+function showFirstRun() {
+  leaveVault();
+  const lock = lockElement({ mode: 'create' }, 'Set up your lock');
+  lock.addEventListener('hush-code', async ({ detail: { kind, code } }) => {
+    lock.busy = true;
+    try {
+      await hush.create(code, { kind });
+      await showVault();
+    } catch (error) {
+      lock.showError(errorText(error));
+    } finally {
+      zero(code);
+      lock.busy = false;
+    }
+  });
+  $('screen-first-run').querySelector('.lock-slot').replaceChildren(lock);
+  show('screen-first-run', lock);
+}
+
+function showLocked() {
+  leaveVault();
+  const lock = lockElement({ mode: 'unlock', kind: hush.kind }, 'Unlock Hush');
+  lock.attemptsLeft = hush.attemptsLeft;
+  lock.addEventListener('hush-code', async ({ detail: { code } }) => {
+    lock.busy = true;
+    try {
+      const result = await hush.unlock(code);
+      if (result.ok) {
+        await showVault();
+        return;
+      }
+      // The attempt limit wiped the vault: the 'wiped' handler has already
+      // shown the first run, and nothing more may be said.
+      if (hush.state !== 'locked') return;
+      lock.attemptsLeft = result.attemptsLeft;
+      lock.retryInMs = result.retryInMs > 0 ? result.retryInMs : null;
+      lock.showError('Wrong code');
+    } catch (error) {
+      lock.showError(errorText(error));
+    } finally {
+      zero(code);
+      lock.busy = false;
+    }
+  });
+  $('screen-locked').querySelector('.lock-slot').replaceChildren(lock);
+  show('screen-locked', lock);
+}
+
+// The vault's first view is read before it is shown, so it never flashes
+// half-filled (and looks the same however it was reached).
+async function showVault() {
+  clearMessages();
+  await vault.open();
+  show('screen-vault', $('vault-title'));
+}
+
+function fillAbout() {
   const { version, flavour, instantiateMs, constants } = hush.info;
   $('core-version').textContent = `${version} (libsodium ${constants.sodium}, SQLite ${constants.sqlite})`;
   $('core-flavour').textContent = `${flavour}, instantiated in ${instantiateMs.toFixed(1)} ms`;
-  await hush.selftest();
-  $('core-selftest').textContent = 'passed';
-  $('core-selftest').className = 'ok';
-} catch (error) {
-  $('core-selftest').textContent = `failed: ${error.message}`;
-  $('core-selftest').className = 'fail';
 }
+
+async function start() {
+  try {
+    hush = await Hush.open(openOptions());
+  } catch (error) {
+    if (error?.code === 'ERR_VAULT_IN_USE') show('screen-in-use');
+    else {
+      $('failed-message').textContent = errorText(error);
+      show('screen-failed');
+    }
+    return;
+  }
+  fillAbout();
+  try {
+    // The core checked itself at load; this answers for the About section.
+    await hush.selftest();
+    $('core-selftest').textContent = 'passed';
+  } catch (error) {
+    $('core-selftest').textContent = `failed: ${errorText(error)}`;
+  }
+
+  const dialogs = new IdentityDialogs(hush);
+  vault = new VaultView(hush, { dialogs, params });
+  dialogs.vault = vault;
+  settings = new Settings(hush, vault);
+  $('settings-button').addEventListener('click', () => settings.open());
+  $('lock-button').addEventListener('click', () => hush.lock().catch((error) => vault.error(error)));
+  $('vault-alert-dismiss').addEventListener('click', () => {
+    clearMessages();
+    $('vault-title').focus();
+  });
+
+  // Auto-lock, and a lock from anywhere else: the vault's content leaves
+  // the page before the lock screen shows.
+  hush.addEventListener('locked', () => {
+    if (current !== 'screen-locked') showLocked();
+  });
+  // The attempt limit, or "Erase everything": a first run, and no word of why.
+  hush.addEventListener('wiped', () => showFirstRun());
+  hush.addEventListener('expired', () => {
+    if (current === 'screen-vault') vault.refresh();
+  });
+
+  if (hush.state === 'new') showFirstRun();
+  else if (hush.state === 'locked') showLocked();
+  else await showVault();
+}
+
+await start();
 document.documentElement.dataset.ready = 'true';
