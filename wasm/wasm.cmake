@@ -94,3 +94,23 @@ foreach(flavour plain simd)
     --pre-js "${CMAKE_SOURCE_DIR}/wasm/pre.js")
   set_property(TARGET bench-${flavour} APPEND PROPERTY LINK_DEPENDS "${CMAKE_SOURCE_DIR}/wasm/pre.js")
 endforeach()
+
+# build/wasm/bench-store.mjs: the whole core (same sources, -Os, SIMD
+# libsodium, the loader flags and exports of hush-core-simd) plus
+# tests/bench/bench_store.c: SQLite without the encrypting VFS (MEMFS, and a
+# naive single file on IDBFS), the same statements through the core's VFS,
+# and a bulk insert. web/src/core.js's Core class wraps it like the shipped
+# core. Not built by default: run.sh builds it by name.
+set(HUSH_BENCH_STORE_EXPORTS "'_bench_init','_bench_open_plain','_bench_open_crypt','_bench_insert',\
+'_bench_last50','_bench_close','_bench_db_pages','_bench_bulk_fill','_bench_base_ms','_bench_sql',\
+'_bench_message_mode'")
+set(_bench_store_flags ${HUSH_MODULE_FLAGS})
+list(FILTER _bench_store_flags EXCLUDE REGEX "^-sEXPORTED_FUNCTIONS=")
+add_executable(bench-store EXCLUDE_FROM_ALL ${HUSH_CORE_SOURCES} tests/bench/bench_store.c)
+set_target_properties(bench-store PROPERTIES SUFFIX ".mjs")
+target_include_directories(bench-store PRIVATE core/include core/src)
+target_compile_options(bench-store PRIVATE ${HUSH_WARNINGS} -Os)
+target_link_libraries(bench-store PRIVATE sodium_simd hush_sqlite)
+target_link_options(bench-store PRIVATE ${_bench_store_flags} -Os
+  "-sEXPORTED_FUNCTIONS=[${_exports},${HUSH_BENCH_STORE_EXPORTS}]")
+set_property(TARGET bench-store APPEND PROPERTY LINK_DEPENDS "${CMAKE_SOURCE_DIR}/wasm/pre.js")

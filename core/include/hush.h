@@ -56,7 +56,8 @@ extern "C" {
     X(ERR_NOT_FOUND,        -32, "no such identity, conversation or message") \
     X(ERR_MESSAGE,          -33, "a message needs a conversation, a sender, a body of at most 64 KiB and a sent time") \
     X(ERR_NAME,             -34, "a name must be 1 to 64 characters")        \
-    X(ERR_DISAPPEARING,     -35, "disappearing messages need a mode (off, after-send, after-read) and 1 s to 4 weeks")
+    X(ERR_DISAPPEARING,     -35, "disappearing messages need a mode (off, after-send, after-read) and 1 s to 4 weeks") \
+    X(ERR_IDENTITY_EXISTS,  -36, "this identity is already in the vault")
 
 typedef enum {
 #define HUSH_ENUM_ITEM(name, value, message) HUSH_##name = value,
@@ -201,7 +202,8 @@ enum {
 
 void hush_free(void *p);
 
-/* A new identity from seed (16 bytes), or from a random seed if NULL. */
+/* A new identity from seed (16 bytes), or from a random seed if NULL.
+ * HUSH_ERR_IDENTITY_EXISTS if the vault already holds that seed. */
 int hush_identity_create(hush_vault *vault, const char *name, const uint8_t *seed, int64_t *id);
 /* [{"id":1,"name":"...","sessionId":"05...","createdAt":...}, ...] */
 int hush_identity_list(hush_vault *vault, char **json);
@@ -220,6 +222,8 @@ int hush_messages(hush_vault *vault, int64_t identity, const char *conversation,
 /* ids_json: a JSON array of message ids. Starts after-read timers. */
 int hush_messages_mark_read(hush_vault *vault, int64_t identity, const char *ids_json, int64_t now_ms);
 int hush_conversations(hush_vault *vault, int64_t identity, int64_t now_ms, char **json);
+/* Starts a conversation with no messages (nothing if it exists). */
+int hush_conversation_add(hush_vault *vault, int64_t identity, const char *conversation);
 int hush_disappearing_set(hush_vault *vault, int64_t identity, const char *conversation, int mode,
                           int64_t seconds, int64_t now_ms);
 /* {"mode":0|1|2,"seconds":n} */

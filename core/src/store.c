@@ -322,6 +322,20 @@ hush_identity_create(hush_vault *v, const char *name, const uint8_t *seed, int64
     if (seed == NULL) randombytes_buf(own_seed, sizeof own_seed);
     else memcpy(own_seed, seed, sizeof own_seed);
     randombytes_buf(key, sizeof key);
+    if (seed != NULL) {
+        rc = sqlite3_prepare_v2(s->vdb, "SELECT 1 FROM identities WHERE seed = ?", -1, &st, NULL);
+        if (rc == SQLITE_OK) {
+            sqlite3_bind_blob(st, 1, own_seed, 16, SQLITE_STATIC);
+            rc = sqlite3_step(st) == SQLITE_ROW ? SQLITE_CONSTRAINT_UNIQUE : SQLITE_OK;
+        }
+        sqlite3_finalize(st);
+        st = NULL;
+        if (rc != SQLITE_OK) {
+            sodium_memzero(own_seed, sizeof own_seed);
+            sodium_memzero(key, sizeof key);
+            return rc == SQLITE_CONSTRAINT_UNIQUE ? HUSH_ERR_IDENTITY_EXISTS : sqlite_status(rc);
+        }
+    }
     rc = sqlite3_prepare_v2(s->vdb, "INSERT INTO identities(name, seed, db_key, created_at) VALUES (?, ?, ?, ?)",
                             -1, &st, NULL);
     if (rc == SQLITE_OK) {
@@ -766,6 +780,18 @@ hush_conversations(hush_vault *v, int64_t identity, int64_t now_ms, char **json)
                       " WHERE expires_at IS NULL OR expires_at > ?1 GROUP BY conversation) m"
                       " ON m.conversation = c.id ORDER BY last DESC NULLS LAST, c.id",
                       json, NULL, NULL, 1, store_now(s, now_ms));
+}
+
+int
+hush_conversation_add(hush_vault *v, int64_t identity, const char *conversation)
+{
+    hush_store *s;
+    sqlite3 *db;
+    int rc;
+
+    if (!valid_text(conversation, 256)) return HUSH_ERR_MESSAGE;
+    if ((rc = identity_get(v, identity, &s, &db)) != HUSH_OK) return rc;
+    return query_text(db, "INSERT OR IGNORE INTO conversations(id) VALUES (?1)", NULL, conversation, NULL, 0);
 }
 
 int

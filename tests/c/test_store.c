@@ -121,6 +121,15 @@ test_round_trip_and_isolation(void)
     CHECK_EQ_INT(hush_identity_create(v, "alice", NULL, &a), HUSH_OK);
     CHECK_EQ_INT(hush_identity_create(v, "bob", NULL, &b), HUSH_OK);
     CHECK_EQ_INT(hush_identity_create(v, "", NULL, &id), HUSH_ERR_NAME);
+    {   /* The same seed twice is one identity. */
+        static const uint8_t seed[16] = { 1, 2, 3 };
+        int64_t first;
+        CHECK_EQ_INT(hush_identity_create(v, "restored", seed, &first), HUSH_OK);
+        CHECK_EQ_INT(hush_identity_create(v, "again", seed, &id), HUSH_ERR_IDENTITY_EXISTS);
+        CHECK_EQ_INT(hush_conversation_add(v, first, "nobody yet"), HUSH_OK);
+        CHECK_EQ_INT(hush_conversation_add(v, first, "nobody yet"), HUSH_OK);
+        CHECK_EQ_INT(hush_identity_remove(v, first), HUSH_OK);
+    }
     for (i = 0; i < 300; i++) {
         char body[128];
         snprintf(body, sizeof body, "%s message %d", CANARY, i);

@@ -85,7 +85,7 @@ test('a PIN vault keeps its data across a reload; the duress code leaves an empt
 
     await page.reload();
     assert.equal(await openHush(page, OPTIONS), 'locked');
-    assert.deepEqual(await call(page, 'unlock', '1111'), { ok: false, attemptsLeft: 9, retryInMs: 0 });
+    assert.deepEqual(await call(page, 'unlock', '1111'), { ok: false, attemptsLeft: 9, retryInMs: 0, checked: true });
     assert.deepEqual(await call(page, 'unlock', '2580'), { ok: true });
     const kept = await call(page, 'messages', id, 'bob', { limit: 50 });
     assert.equal(kept.length, 20);
@@ -142,9 +142,9 @@ test('the attempt limit wipes everything and leaves a first-run app', async () =
     browser = await launch({ profileDir: browser.profileDir });
     page = await blankPage(browser, url);
     assert.equal(await openHush(page, OPTIONS), 'locked');
-    assert.deepEqual(await call(page, 'unlock', '1111'), { ok: false, attemptsLeft: 2, retryInMs: 0 });
-    assert.deepEqual(await call(page, 'unlock', '2222'), { ok: false, attemptsLeft: 1, retryInMs: 0 });
-    assert.deepEqual(await call(page, 'unlock', '3333'), { ok: false, attemptsLeft: 0, retryInMs: 0 });
+    assert.deepEqual(await call(page, 'unlock', '1111'), { ok: false, attemptsLeft: 2, retryInMs: 0, checked: true });
+    assert.deepEqual(await call(page, 'unlock', '2222'), { ok: false, attemptsLeft: 1, retryInMs: 0, checked: true });
+    assert.deepEqual(await call(page, 'unlock', '3333'), { ok: false, attemptsLeft: 0, retryInMs: 0, checked: true });
     assert.equal(await state(page), 'new');
     assert.ok((await page.evaluate(() => window.hushEvents.map((e) => e.type))).includes('wiped'));
     await browser.close({ keepProfile: true });
@@ -174,9 +174,11 @@ test('backoff after five wrong codes is enforced, and survives a reload', async 
     assert.ok(fifth.retryInMs > 29_000 && fifth.retryInMs <= 30_000, String(fifth.retryInMs));
     const refused = await call(page, 'unlock', '2580');
     assert.equal(refused.ok, false, 'even the right code waits');
+    assert.equal(refused.checked, false, 'and is not checked');
     assert.equal(refused.attemptsLeft, 5, 'a refused attempt does not count');
     await page.reload();
     await openHush(page, OPTIONS);
+    assert.ok(await page.evaluate(() => window.hush.retryInMs) > 25_000, 'the wait is known before typing');
     assert.ok((await call(page, 'unlock', '2580')).retryInMs > 25_000);
   } finally {
     await browser.close();

@@ -94,6 +94,7 @@ function showLocked() {
   leaveVault();
   const lock = lockElement({ mode: 'unlock', kind: hush.kind }, 'Unlock Hush');
   lock.attemptsLeft = hush.attemptsLeft;
+  if (hush.retryInMs > 0) lock.retryInMs = hush.retryInMs;
   lock.addEventListener('hush-code', async ({ detail: { code } }) => {
     lock.busy = true;
     try {
@@ -107,7 +108,8 @@ function showLocked() {
       if (hush.state !== 'locked') return;
       lock.attemptsLeft = result.attemptsLeft;
       lock.retryInMs = result.retryInMs > 0 ? result.retryInMs : null;
-      lock.showError('Wrong code');
+      // A code typed during a wait is not checked at all.
+      lock.showError(result.checked === false ? 'Too many wrong codes: wait, then try again' : 'Wrong code');
     } catch (error) {
       lock.showError(errorText(error));
     } finally {

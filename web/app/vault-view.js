@@ -207,8 +207,8 @@ export class VaultView {
     }
     const identity = this.#identity;
     if (!this.#conversations.some((c) => c.id === name)) {
-      // A conversation exists once it has a row; its timer starts "off".
-      const { ok } = await attempt(() => this.#hush.setDisappearing(identity, name, { mode: 'off' }), { button });
+      // A conversation exists once it has a row, before its first message.
+      const { ok } = await attempt(() => this.#hush.addConversation(identity, name), { button });
       if (!ok) return;
     }
     $('conversation-dialog').close();

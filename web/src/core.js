@@ -297,6 +297,11 @@ export class Vault {
     return this.#json((out) => this.#m._hush_conversations(this.handle, BigInt(identity), BigInt(now), out));
   }
 
+  addConversation(identity, conversation) {
+    this.core.withString(conversation, (conv) =>
+      this.core.check(this.#m._hush_conversation_add(this.handle, BigInt(identity), conv)));
+  }
+
   setDisappearing(identity, conversation, mode, seconds, now = Date.now()) {
     this.core.withString(conversation, (conv) => this.core.check(
       this.#m._hush_disappearing_set(this.handle, BigInt(identity), conv, mode, BigInt(seconds), BigInt(now))));

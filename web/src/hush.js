@@ -160,6 +160,8 @@ export class Hush extends EventTarget {
   get kind() { return this.#status.kind; }
   get attemptsLeft() { return this.#status.attemptsLeft; }
   get attemptLimit() { return this.#status.attemptLimit; }
+  // Milliseconds until an unlock attempt will be checked (0: now).
+  get retryInMs() { return Math.max(0, this.#status.retryInMs - (Date.now() - this.#status.at)); }
   get version() { return this.info.version; }
 
   #codeArgs(code, kind) {
@@ -175,7 +177,9 @@ export class Hush extends EventTarget {
 
   // Resolves { ok: true } for the right code and, identically, for the
   // duress code (after the wipe); otherwise { ok: false, attemptsLeft,
-  // retryInMs }. The attempt limit wipes the vault ('wiped' event).
+  // retryInMs, checked }: checked is false when the code was not even tried
+  // because a wait after wrong codes runs. The attempt limit wipes the
+  // vault ('wiped' event).
   async unlock(code) {
     const { bytes, transfer } = this.#codeArgs(code, this.kind);
     const result = await this.#call('unlock', [bytes], transfer);
@@ -200,11 +204,11 @@ export class Hush extends EventTarget {
       await this.#wipeOrigin({ deleteVaultFiles: true });
       this.#setStatus(await this.#call('status'));
       this.dispatchEvent(new Event('wiped'));
-      return { ok: false, attemptsLeft: 0, retryInMs: 0 };
+      return { ok: false, attemptsLeft: 0, retryInMs: 0, checked: true };
     }
     this.#setStatus(result);
     if (result.outcome === 'ok') return { ok: true };
-    return { ok: false, attemptsLeft: result.attemptsLeft, retryInMs: result.retryInMs };
+    return { ok: false, attemptsLeft: result.attemptsLeft, retryInMs: result.retryInMs, checked: result.outcome === 'wrong' };
   }
 
   // Zeroes every key in the core.
@@ -295,6 +299,11 @@ export class Hush extends EventTarget {
 
   markRead(identityId, ids) {
     return this.#call('markRead', [identityId, ids]);
+  }
+
+  // Starts a conversation before its first message (no-op if it exists).
+  addConversation(identityId, conversation) {
+    return this.#call('addConversation', [identityId, conversation]);
   }
 
   // [{ id, messages, unread, lastMessageAt, disappearing }]

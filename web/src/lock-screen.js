@@ -50,7 +50,8 @@
 //   internal copy is zeroed as soon as a code is taken, so before the event
 //   is dispatched, and the passphrase field is emptied. detail.code is a
 //   fresh Uint8Array that belongs to the receiver: zero it (code.fill(0))
-//   when done. A passphrase also passes through JS strings, which cannot be
+//   when done, or hand it to Hush, which transfers it to its Worker (leaving
+//   it empty here, where fill() would throw) and zeroes it there. A passphrase also passes through JS strings, which cannot be
 //   wiped; that is a limit of the platform. Nothing here logs a code.
 
 const KINDS = ['pin', 'pattern', 'passphrase'];

@@ -35,6 +35,7 @@ function status() {
     attemptsLeft: vault.attemptsLeft,
     attemptLimit: vault.attemptLimit,
     retryInMs: vault.retryInMs(clock()),
+    at: clock(),
   };
 }
 
@@ -85,7 +86,7 @@ const ops = {
     const timings = {};
     try {
       const waitMs = vault.beginAttempt(clock());
-      if (waitMs !== null) return { outcome: 'wrong', ...status(), retryInMs: waitMs };
+      if (waitMs !== null) return { outcome: 'wait', ...status(), retryInMs: waitMs };
       await persistLock();
       const outcome = usingCode(code, (bytes) => {
         const result = vault.unlock(bytes, clock());
@@ -192,6 +193,7 @@ const ops = {
     await writeData(() => vault.markRead(identity, ids, clock()));
     armSweep();
   },
+  addConversation: (identity, conversation) => writeData(() => vault.addConversation(identity, conversation)),
   conversations: async (identity) => (await readData(() => vault.conversations(identity, clock()))).map(namedMode),
   async setDisappearing(identity, conversation, { mode, seconds }) {
     await writeData(() => vault.setDisappearing(identity, conversation, modeValue(mode), mode === 'off' ? 0 : seconds, clock()));
