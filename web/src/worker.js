@@ -96,6 +96,9 @@ const ops = {
       timings.checkedMs = performance.now() - started;
       await persistLock();
       timings.persistedMs = performance.now() - started;
+      // A data folder still loading would bring the old files back after
+      // their deletion: let it finish first.
+      if (outcome === 'duress' || outcome === 'wiped') await dataReady.catch(() => {});
       if (outcome === 'duress') vault.deleteData();
       if (outcome === 'wiped') vault.deleteFiles();
       if (outcome === 'ok') {
@@ -105,7 +108,7 @@ const ops = {
       }
       return { outcome, ...status(), timings };
     } finally {
-      code.fill(0);
+      if (code instanceof Uint8Array) code.fill(0);
     }
   },
 
@@ -148,6 +151,7 @@ const ops = {
 
   // Wipe, step 2, then everything this Worker can reach of the origin.
   async wipeStorage({ deleteVaultFiles }) {
+    await dataReady.catch(() => {});
     if (deleteVaultFiles) vault.deleteFiles();
     persistence.release();
     const errors = await wipeStorage();
