@@ -17,7 +17,9 @@ usage(void)
             "       hush selftest\n"
             "       hush phrase <32-hex-seed>       print the seed's 13-word recovery phrase\n"
             "       hush id <phrase | 32-hex-seed>  print the Session ID (the phrase as one\n"
-            "                                       quoted argument or as 13 arguments)\n");
+            "                                       quoted argument or as 13 arguments)\n"
+            "       hush id -                       the same, reading the phrase from standard\n"
+            "                                       input (keeps it out of shell history and ps)\n");
     return 2;
 }
 
@@ -49,9 +51,19 @@ static int
 read_seed(uint8_t seed[HUSH_SEED_BYTES], int n, char **args)
 {
     char message[HUSH_MESSAGE_MAX] = "";
-    size_t size = 0;
-    char *text = join_args(n, args, &size);
+    size_t size = 0, got;
+    char *text;
     int rc;
+
+    if (n == 1 && strcmp(args[0], "-") == 0) {
+        size = 4096;
+        if ((text = malloc(size)) != NULL) {
+            got = fread(text, 1, size - 1, stdin);
+            text[got] = '\0';
+        }
+    } else {
+        text = join_args(n, args, &size);
+    }
 
     if (text == NULL) {
         fprintf(stderr, "hush: %s\n", hush_strerror(HUSH_ERR_NOMEM));

@@ -36,6 +36,10 @@ expect 0 "$id" "" -- id "$phrase"
 # shellcheck disable=SC2086 # 13 separate arguments on purpose
 expect 0 "$id" "" -- id $phrase
 expect 0 "$id" "" -- id "$seed"
+# From standard input, so the phrase stays out of shell history and ps.
+checks=$((checks + 1))
+out=$(printf '%s\n' "$phrase" | "$hush" id -) && [ "$out" = "$id" ] || {
+    failures=$((failures + 1)); echo "FAIL: hush id - (stdin): $out" >&2; }
 expect 0 "$id" "" -- id "  VEXED enjoy	pigment films adept voted vexed enjoy pigment films adept voted adept
 "
 
