@@ -1,25 +1,45 @@
-// Runs every benchmark and prints one table: native libsodium (bench_native),
-// then suite.mjs in Node and in a Chromium page, the core's .wasm sizes and
-// its instantiation time in Chromium. Each figure is printed with its ratio
-// to the anchors measured in this same run, and with its goal where the
-// project has one ("meets"/"misses"). Goals are reported, never asserted:
-// the exit status is non-zero only if a contender computed a wrong result.
+// Runs every benchmark and prints one table per figure: crypto (native
+// libsodium (bench_native), then suite.mjs in Node and in a Chromium page,
+// the core's .wasm sizes and its instantiation time in Chromium), then the
+// vault (vault.mjs), the store (store.mjs) and disappearing messages
+// (store.mjs) in Chromium. Each figure is printed with its ratio to the
+// anchors measured in this same run, and with its goal where the project
+// has one ("meets"/"misses"). Goals are reported, never asserted: the exit
+// status is non-zero only if a contender computed a wrong result or a
+// section failed.
+//
+//   node tests/bench/bench.mjs [--only crypto,vault,store,expiry]
 //
 // tests/bench/run.sh builds what this needs first.
 import { execFile } from 'node:child_process';
-import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
-import { createServer } from 'node:http';
+import { readFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
-import { extname, join, normalize } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { launch } from '../e2e/browser.mjs';
+import { goals, progress, table, verdict } from './report.mjs';
+import { startBenchServer } from './server.mjs';
+import { runStore, printStore, runExpiry, printExpiry } from './store.mjs';
 import { runSuite, CONTENDERS, RUNS, AEAD } from './suite.mjs';
+import { runVault, printVault } from './vault.mjs';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const progress = (text) => process.stderr.write(`  ${text}\n`);
+
+const SECTIONS = ['crypto', 'vault', 'store', 'expiry'];
+function parseOnly(argv) {
+  const i = argv.findIndex((a) => a === '--only' || a.startsWith('--only='));
+  if (i < 0) return SECTIONS;
+  const value = argv[i].includes('=') ? argv[i].split('=')[1] : argv[i + 1];
+  const only = String(value ?? '').split(',').filter(Boolean);
+  const unknown = only.filter((s) => !SECTIONS.includes(s));
+  if (!only.length || unknown.length) {
+    console.error(`usage: bench.mjs [--only ${SECTIONS.join(',')}] (unknown: ${unknown.join(',') || 'none given'})`);
+    process.exit(2);
+  }
+  return only;
+}
 
 const INSTANTIATE_LOADS = 7;
 const CORE_FILES = { simd: 'hush-core-simd.wasm', plain: 'hush-core.wasm' };
@@ -45,36 +65,7 @@ async function native() {
 }
 
 // ---- Chromium -----------------------------------------------------------------
-// Our own small static server instead of web/serve.mjs, which serves web/
-// only: the page needs tests/bench, tests/node_modules and build/wasm too.
-// Only these folders are reachable. COOP + COEP make the page cross-origin
-// isolated, which gives performance.now() microsecond resolution instead of
-// Chromium's coarse 100 us.
-const SERVED = ['tests/bench/', 'tests/node_modules/', 'build/wasm/', 'web/src/', 'web/dist/'].map((p) => join(ROOT, p));
-const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm' };
-
-function startBenchServer() {
-  const server = createServer(async (req, res) => {
-    let path;
-    try {
-      path = normalize(join(ROOT, decodeURIComponent(new URL(req.url, 'http://localhost').pathname)));
-      if (!SERVED.some((dir) => path.startsWith(dir)) || !(await stat(path)).isFile()) throw new Error('not served');
-    } catch {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, {
-      'Content-Type': TYPES[extname(path)] ?? 'application/octet-stream',
-      'Cross-Origin-Opener-Policy': 'same-origin',
-      'Cross-Origin-Embedder-Policy': 'require-corp',
-      // Every load fetches and compiles afresh, as a first visit does.
-      'Cache-Control': 'no-store',
-    });
-    createReadStream(path).pipe(res);
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
+// tests/bench/server.mjs serves the page (cross-origin isolated).
 async function chromium() {
   const server = await startBenchServer();
   const page = `http://127.0.0.1:${server.address().port}/tests/bench/page.html`;
@@ -141,6 +132,8 @@ async function sizes() {
 }
 
 // ---- output -------------------------------------------------------------------
+// (tests/bench/report.mjs has the helpers shared with the other sections;
+// these keep the crypto tables' own formats.)
 function median(values) {
   const v = [...values].sort((a, b) => a - b);
   const mid = v.length >> 1;
@@ -150,21 +143,6 @@ function median(values) {
 const ms = (v) => (v == null ? '' : v.toFixed(v < 10 ? 2 : 1));
 const x = (v) => (v == null || !Number.isFinite(v) ? '' : `${v.toFixed(2)}x`);
 const bytes = (n) => n.toLocaleString('en-US');
-let met = 0;
-let missed = 0;
-function verdict(ok, text) {
-  ok ? met++ : missed++;
-  return `${text}: ${ok ? 'meets' : 'misses'}`;
-}
-
-function table(rows) {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
-  const right = (cell, i) => (i >= 2 && /^[\d.,]+x?( ms| MB\/s)?$/.test(cell) ? cell.padStart(widths[i]) : cell.padEnd(widths[i]));
-  for (const [i, r] of rows.entries()) {
-    console.log(`  ${r.map((cell, j) => right(String(cell), j)).join('  ').trimEnd()}`);
-    if (i === 0) console.log(`  ${widths.map((w) => '-'.repeat(w)).join('  ')}`);
-  }
-}
 
 // rows of [env, contender, result] in the order they are printed.
 function contenders(nativeResults, node, chrome) {
@@ -230,48 +208,74 @@ function sameOutputs(rows) {
   return wrong.length === 0;
 }
 
+const only = parseOnly(process.argv.slice(2));
 const started = performance.now();
 const load = loadavg()[0];
-const nativeResults = await native();
-// Node runs all contenders in one process: unlike Chromium (below), its
-// figures match each contender run alone.
-progress('node: suite.mjs');
-const nodeResults = await runSuite({ log: (text) => progress(`node: ${text}`) });
-progress('chromium: suite.mjs');
-const chrome = await chromium();
-const size = await sizes();
+let correct = true;
+let failed = 0;
 
-const nativeResult = Object.values(nativeResults)[0];
-const lib = nodeResults['libsodium.js'];
 console.log(`\nHush benchmarks, ${new Date().toISOString()}: ${cpus().length} CPUs, load average ${load.toFixed(2)} at start` +
-  ` (other work on the machine skews every figure; the ratios less so).`);
-console.log(`native: Debian libsodium ${nativeResult.libsodium}; libsodium.js: libsodium-wrappers-sumo (libsodium ${lib.version}); ` +
-  `hash-wasm; Node ${process.versions.node}; Chromium ${chrome.version} (page, main thread, cross-origin isolated: ${chrome.isolated}).`);
-console.log('hush plain / hush simd: our libsodium 1.0.18 flavours (build/wasm/bench-*.mjs, linked like web/dist/hush-core*.wasm).');
+  ` (other work on the machine skews every figure; the ratios less so). Sections: ${only.join(', ')}.`);
 
-const rows = contenders(nativeResults, nodeResults, chrome.results);
-const anchors = { native: nativeResult.argon2id_ms, nativeResult, node: nodeResults, chromium: chrome.results };
-argon2idTable(rows, anchors);
-aeadTable(rows, anchors, 'aead4k');
-aeadTable(rows, anchors, 'aead1m');
+if (only.includes('crypto')) {
+  const nativeResults = await native();
+  // Node runs all contenders in one process: unlike Chromium (below), its
+  // figures match each contender run alone.
+  progress('node: suite.mjs');
+  const nodeResults = await runSuite({ log: (text) => progress(`node: ${text}`) });
+  progress('chromium: suite.mjs');
+  const chrome = await chromium();
+  const size = await sizes();
 
-console.log('\nCore .wasm size (web/dist; gzip -9). MB/KB are decimal.');
-const sizeRows = [['file', 'raw bytes', 'gzip bytes', 'goal']];
-for (const s of Object.values(size)) {
-  sizeRows.push([s.file, bytes(s.raw), bytes(s.gzip),
-    `${verdict(s.raw <= GOALS.wasmRaw, '<= 1.1 MB raw')}; ${verdict(s.gzip <= GOALS.wasmGzip, '<= 450 KB gzip')}`]);
+  const nativeResult = Object.values(nativeResults)[0];
+  const lib = nodeResults['libsodium.js'];
+  console.log(`native: Debian libsodium ${nativeResult.libsodium}; libsodium.js: libsodium-wrappers-sumo (libsodium ${lib.version}); ` +
+    `hash-wasm; Node ${process.versions.node}; Chromium ${chrome.version} (page, main thread, cross-origin isolated: ${chrome.isolated}).`);
+  console.log('hush plain / hush simd: our libsodium 1.0.18 flavours (build/wasm/bench-*.mjs, linked like web/dist/hush-core*.wasm).');
+
+  const rows = contenders(nativeResults, nodeResults, chrome.results);
+  const anchors = { native: nativeResult.argon2id_ms, nativeResult, node: nodeResults, chromium: chrome.results };
+  argon2idTable(rows, anchors);
+  aeadTable(rows, anchors, 'aead4k');
+  aeadTable(rows, anchors, 'aead1m');
+
+  console.log('\nCore .wasm size (web/dist; gzip -9). MB/KB are decimal.');
+  const sizeRows = [['file', 'raw bytes', 'gzip bytes', 'goal']];
+  for (const s of Object.values(size)) {
+    sizeRows.push([s.file, bytes(s.raw), bytes(s.gzip),
+      `${verdict(s.raw <= GOALS.wasmRaw, '<= 1.1 MB raw')}; ${verdict(s.gzip <= GOALS.wasmGzip, '<= 450 KB gzip')}`]);
+  }
+  table(sizeRows);
+
+  console.log(`\nCore instantiation in Chromium: core.instantiateMs from web/src/core.js's loadCore, median of ${INSTANTIATE_LOADS} fresh page loads;` +
+    ' "whole load" adds importing the loader and compiling the .wasm.');
+  const instRows = [['file', 'instantiate', 'whole load', 'goal']];
+  for (const [flavour, r] of Object.entries(chrome.instantiate)) {
+    instRows.push([CORE_FILES[flavour], `${ms(r.instantiateMs)} ms`, `${ms(r.loadMs)} ms`,
+      verdict(r.instantiateMs <= GOALS.instantiateMs, `<= ${GOALS.instantiateMs} ms`)]);
+  }
+  table(instRows);
+  correct = sameOutputs(rows);
 }
-table(sizeRows);
 
-console.log(`\nCore instantiation in Chromium: core.instantiateMs from web/src/core.js's loadCore, median of ${INSTANTIATE_LOADS} fresh page loads;` +
-  ' "whole load" adds importing the loader and compiling the .wasm.');
-const instRows = [['file', 'instantiate', 'whole load', 'goal']];
-for (const [flavour, r] of Object.entries(chrome.instantiate)) {
-  instRows.push([CORE_FILES[flavour], `${ms(r.instantiateMs)} ms`, `${ms(r.loadMs)} ms`,
-    verdict(r.instantiateMs <= GOALS.instantiateMs, `<= ${GOALS.instantiateMs} ms`)]);
+// The Chromium sections, each printed as soon as it is measured; one that
+// fails is reported and the others still run.
+const server = await startBenchServer();
+for (const [name, runSection, printSection] of [['vault', runVault, printVault], ['store', runStore, printStore],
+  ['expiry', runExpiry, printExpiry]]) {
+  if (!only.includes(name)) continue;
+  const t0 = performance.now();
+  try {
+    const result = await runSection(server);
+    printSection(result);
+    console.log(`  (${name}: measured in ${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+  } catch (error) {
+    failed++;
+    console.log(`\n${name}: FAILED: ${error?.stack ?? error}`);
+  }
 }
-table(instRows);
+server.close();
 
-const correct = sameOutputs(rows);
-console.log(`Goals: ${met} met, ${missed} missed (reported, not asserted). Took ${((performance.now() - started) / 1000).toFixed(0)} s.`);
-process.exit(correct ? 0 : 1);
+console.log(`\nGoals: ${goals.met} met, ${goals.missed} missed (reported, not asserted).` +
+  ` Took ${((performance.now() - started) / 1000).toFixed(0)} s.`);
+process.exit(correct && !failed ? 0 : 1);

@@ -1,0 +1,531 @@
+// The page side of the store and expiry benchmarks (tests/bench/store.mjs
+// drives it): imported into tests/bench/page.html, one function per step,
+// state kept in this module between page.evaluate calls of one page.
+//
+// Our store runs HERE, on the page's main thread, through web/src/core.js
+// (the shipped web/dist/hush-core-simd.wasm) and web/src/persist.js with the
+// same IDBFS mounts and paths as web/src/worker.js (so the facade can open
+// the same vault afterwards): the Worker would add only a postMessage round
+// trip, and here IDBObjectStore.prototype.put can be wrapped to count what
+// IndexedDB is handed. The anchors: build/wasm/bench-store (our SQLite
+// without the encrypting VFS: a naive single file on IDBFS, and MEMFS) and
+// the official build's opfs-sahpool in a Worker (sahpool-worker.mjs).
+import { Core, loadCore } from '../../web/src/core.js';
+import { Persistence } from '../../web/src/persist.js';
+
+export const BASE_MS = 1767225600000; // bench_store.c's BENCH_BASE_MS
+const CONVERSATIONS = 20;
+const enc = (text) => new TextEncoder().encode(text);
+
+// ---- the messages: bench_store.c's insert_one and message_mode --------------
+export const conversationId = (k) => `05c0ffee${'0'.repeat(54)}${k.toString(16).padStart(4, '0')}`;
+
+function messageMode(i, n, pattern) {
+  if (pattern !== 1) return { mode: 0, seconds: 0 };
+  if (i % 100 === 0) return { mode: 1, seconds: 3600 };
+  if (i % 100 === 50) return { mode: 1, seconds: 2419200 };
+  if (i >= n - 20250 && i < n - 10045) return { mode: 1, seconds: 2 * 86400 };
+  return { mode: 0, seconds: 0 };
+}
+
+export function message(i, n = 0, pattern = 0) {
+  const conversation = conversationId(i % CONVERSATIONS);
+  const outgoing = i % 3 === 0;
+  return {
+    conversation, sender: outgoing ? '05me' : conversation, outgoing, sentAt: BASE_MS + i * 1000,
+    body: `Message ${i}: the quick brown fox jumps over the lazy dog, then checks the time twice.`,
+    // Pattern 0: no mode of its own (the conversation's, as the facade's
+    // addMessage without `disappearing`); bench_store.c reads it too.
+    ...(pattern === 1 ? messageMode(i, n, pattern) : {}),
+  };
+}
+
+// When the sweep benchmark's cohorts are all due (see bench_store.c).
+export const dueTimes = (n) => ({
+  spread: BASE_MS + n * 1000 + 3600 * 1000 + 1000,
+  block: BASE_MS + (n - 10045) * 1000 + 2 * 86400 * 1000 + 1000,
+});
+
+// ---- what IndexedDB is handed -------------------------------------------------
+// IDBFS puts { timestamp, mode, contents } per changed file; contents is a
+// view of MEMFS's buffer, and the structured clone serialises the view's
+// whole ArrayBuffer: `bytes` counts that, `viewBytes` the file's length.
+export const puts = { count: 0, bytes: 0, viewBytes: 0 };
+let putWrapped = false;
+function countPuts() {
+  if (putWrapped) return;
+  putWrapped = true;
+  const put = IDBObjectStore.prototype.put;
+  IDBObjectStore.prototype.put = function (value, key) {
+    puts.count++;
+    const contents = value?.contents;
+    if (ArrayBuffer.isView(contents)) {
+      puts.bytes += contents.buffer.byteLength;
+      puts.viewBytes += contents.byteLength;
+    }
+    return put.call(this, value, key);
+  };
+}
+
+function syncfs(FS, populate) {
+  return new Promise((resolve, reject) => FS.syncfs(populate, (error) => (error ? reject(error) : resolve())));
+}
+
+function filesUnder(FS, dir) {
+  return FS.readdir(dir).filter((name) => name !== '.' && name !== '..');
+}
+
+// ---- build/wasm/bench-store ----------------------------------------------------
+async function loadBench() {
+  const base = new URL('../../build/wasm/bench-store', import.meta.url);
+  const [{ default: factory }, wasm] = await Promise.all([
+    import(`${base}.mjs`), WebAssembly.compileStreaming(fetch(`${base}.wasm`))]);
+  const m = await factory({
+    instantiateWasm(imports, receive) {
+      WebAssembly.instantiate(wasm, imports).then((instance) => receive(instance, wasm));
+      return {};
+    },
+  });
+  if (m._bench_init() !== 0) throw new Error('bench-store: hush_init failed');
+  m.str = (text) => {
+    const n = m.lengthBytesUTF8(text) + 1;
+    const ptr = m._malloc(n);
+    m.stringToUTF8(text, ptr, n);
+    return ptr;
+  };
+  return m;
+}
+
+const SQL_NAMES = ['schema', 'pragmas', 'conv', 'mode', 'msg', 'last'];
+export async function benchSql() {
+  const m = await loadBench();
+  return Object.fromEntries(SQL_NAMES.map((name, i) => [name, m.UTF8ToString(m._bench_sql(i))]));
+}
+
+// Our message generator must match bench_store.c's.
+export async function checkGenerator(n) {
+  const m = await loadBench();
+  const out = m._malloc(16);
+  try {
+    for (let i = 0; i < n; i += 7) {
+      const mode = m._bench_message_mode(i, n, 1, out, out + 8);
+      const seconds = Number(new DataView(m.HEAPU8.buffer).getBigInt64(out + 8, true));
+      const js = messageMode(i, n, 1);
+      if (mode !== js.mode || seconds !== js.seconds) return `message ${i}: C says ${mode}/${seconds}, JS ${js.mode}/${js.seconds}`;
+    }
+  } finally {
+    m._free(out);
+  }
+  return null;
+}
+
+const state = {};
+
+// ---- ours: the vault of web/src/worker.js, on this thread -------------------------
+const paths = (name) => ({ lockDir: `/hush-${name}`, dataDir: `/hush-${name}-data`, lockFile: `/hush-${name}/lock` });
+
+export async function oursCreate({ name, kdf, code }) {
+  countPuts();
+  const core = await loadCore({ flavour: 'simd' });
+  const persistence = new Persistence(core.module);
+  const p = paths(name);
+  await persistence.mount(p.lockDir);
+  await persistence.mount(p.dataDir);
+  const vault = core.openVault(p.lockFile, p.dataDir);
+  vault.create('pin', enc(code), kdf, BASE_MS);
+  await persistence.persist(p.lockDir);
+  const identity = await persistence.run(p.dataDir, () => vault.createIdentity('bench'));
+  state.ours = { core, persistence, vault, identity, ...p, next: 0 };
+  return { identity };
+}
+
+// Messages up to `to`, each its own transaction, nothing persisted; then
+// one sync.
+export async function oursFill(to) {
+  const s = state.ours;
+  const from = s.next;
+  const t0 = performance.now();
+  for (let i = from; i < to; i++) s.vault.addMessage(s.identity, message(i), BASE_MS + i * 1000);
+  const t1 = performance.now();
+  const before = puts.bytes;
+  await s.persistence.persist(s.dataDir);
+  const t2 = performance.now();
+  s.next = to;
+  return { count: to - from, fillMs: t1 - t0, syncMs: t2 - t1, syncBytes: puts.bytes - before,
+    files: filesUnder(s.core.module.FS, s.dataDir).length };
+}
+
+// `count` durable messages, one after another, as hush.addMessage stores
+// them (worker.js: writeData): [{ ms, bytes, puts }].
+export async function oursDurable(count) {
+  const s = state.ours;
+  const out = [];
+  for (let k = 0; k < count; k++, s.next++) {
+    const i = s.next;
+    const before = { bytes: puts.bytes, count: puts.count, viewBytes: puts.viewBytes };
+    const t0 = performance.now();
+    await s.persistence.run(s.dataDir, () => s.vault.addMessage(s.identity, message(i), BASE_MS + i * 1000));
+    out.push({ ms: performance.now() - t0, bytes: puts.bytes - before.bytes, puts: puts.count - before.count,
+      viewBytes: puts.viewBytes - before.viewBytes });
+  }
+  return out;
+}
+
+// What one sync of the data folder costs with nothing to store, and its
+// two scans (IDBFS.syncfs: getLocalSet stats every file of the folder,
+// getRemoteSet walks a key cursor over every entry in IndexedDB): medians
+// of `rounds`, in ms.
+export async function oursSyncParts(rounds) {
+  const s = state.ours;
+  const FS = s.core.module.FS;
+  const IDBFS = FS.filesystems.IDBFS;
+  const { mount } = FS.lookupPath(s.dataDir).node;
+  const out = { syncMs: [], localMs: [], remoteMs: [] };
+  for (let r = 0; r < rounds; r++) {
+    let t0 = performance.now();
+    await s.persistence.persist(s.dataDir);
+    out.syncMs.push(performance.now() - t0);
+    t0 = performance.now();
+    IDBFS.getLocalSet(mount, () => {});
+    out.localMs.push(performance.now() - t0);
+    t0 = performance.now();
+    await new Promise((resolve, reject) => IDBFS.getRemoteSet(mount, (error) => (error ? reject(error) : resolve())));
+    out.remoteMs.push(performance.now() - t0);
+  }
+  const med = (v) => v.sort((a, b) => a - b)[v.length >> 1];
+  return { syncMs: med(out.syncMs), localMs: med(out.localMs), remoteMs: med(out.remoteMs),
+    files: filesUnder(FS, s.dataDir).length };
+}
+
+// A fresh page: the vault as the Worker loads it, step by step.
+export async function oursLoad({ name, code, identity }) {
+  const t0 = performance.now();
+  const core = await loadCore({ flavour: 'simd' });
+  const t1 = performance.now();
+  const persistence = new Persistence(core.module);
+  const p = paths(name);
+  await persistence.mount(p.lockDir);
+  await persistence.mount(p.dataDir);
+  const t2 = performance.now();
+  const vault = core.openVault(p.lockFile, p.dataDir);
+  if (vault.beginAttempt(Date.now()) !== null) throw new Error('backoff');
+  await persistence.persist(p.lockDir);
+  const outcome = vault.unlock(enc(code), Date.now());
+  await persistence.persist(p.lockDir);
+  const t3 = performance.now();
+  const list = vault.messages(identity, conversationId(3), { limit: 50 }, Date.now());
+  const t4 = performance.now();
+  if (outcome !== 'ok' || list.length !== 50) throw new Error(`ours: ${outcome}, ${list.length} messages`);
+  return { moduleMs: t1 - t0, storageMs: t2 - t1, unlockMs: t3 - t2, queryMs: t4 - t3, totalMs: t4 - t0 };
+}
+
+// A fresh page: the same through the facade (web/src/hush.js and its Worker).
+export async function facadeLoad({ name, code, identity, kdf }) {
+  const t0 = performance.now();
+  const { Hush } = await import('../../web/src/hush.js');
+  const hush = await Hush.open({ name, kdf, autoLockMs: 0 });
+  const t1 = performance.now();
+  const { ok } = await hush.unlock(code);
+  const t2 = performance.now();
+  const list = await hush.messages(identity, conversationId(3), { limit: 50 });
+  const t3 = performance.now();
+  hush.close();
+  if (!ok || list.length !== 50) throw new Error(`facade: ok ${ok}, ${list.length} messages`);
+  return { openMs: t1 - t0, unlockMs: t2 - t1, queryMs: t3 - t2, totalMs: t3 - t0, timings: hush.lastTimings };
+}
+
+// ---- anchor: one SQLite file on IDBFS, synced after each insert -----------------
+export async function naiveCreate() {
+  countPuts();
+  const m = await loadBench();
+  m.FS.mkdir('/naive');
+  m.FS.mount(m.FS.filesystems.IDBFS, {}, '/naive');
+  await syncfs(m.FS, true);
+  const slot = m._bench_open_plain(m.str('/naive/messages.db'));
+  if (slot < 0) throw new Error('naive: open failed');
+  state.naive = { m, slot, next: 0 };
+}
+
+export async function naiveFill(to) {
+  const s = state.naive;
+  const t0 = performance.now();
+  if (s.m._bench_insert(s.slot, s.next, to - s.next, 1000) !== 0) throw new Error('naive: insert failed');
+  const t1 = performance.now();
+  await syncfs(s.m.FS, false);
+  s.next = to;
+  return { fillMs: t1 - t0, syncMs: performance.now() - t1, fileBytes: s.m.FS.stat('/naive/messages.db').size };
+}
+
+export async function naiveDurable(count) {
+  const s = state.naive;
+  const out = [];
+  for (let k = 0; k < count; k++, s.next++) {
+    const before = { bytes: puts.bytes, count: puts.count, viewBytes: puts.viewBytes };
+    const t0 = performance.now();
+    if (s.m._bench_insert(s.slot, s.next, 1, 1) !== 0) throw new Error('naive: insert failed');
+    await syncfs(s.m.FS, false);
+    out.push({ ms: performance.now() - t0, bytes: puts.bytes - before.bytes, puts: puts.count - before.count,
+      viewBytes: puts.viewBytes - before.viewBytes });
+  }
+  return out;
+}
+
+export async function naiveLoad() {
+  const t0 = performance.now();
+  const m = await loadBench();
+  const t1 = performance.now();
+  m.FS.mkdir('/naive');
+  m.FS.mount(m.FS.filesystems.IDBFS, {}, '/naive');
+  await syncfs(m.FS, true);
+  const t2 = performance.now();
+  const slot = m._bench_open_plain(m.str('/naive/messages.db'));
+  const length = m._bench_last50(slot, 3);
+  const t3 = performance.now();
+  if (slot < 0 || length <= 0) throw new Error('naive: load failed');
+  return { moduleMs: t1 - t0, storageMs: t2 - t1, queryMs: t3 - t2, totalMs: t3 - t0 };
+}
+
+// ---- anchor: @sqlite.org/sqlite-wasm, opfs-sahpool, in a Worker ------------------
+function sahpoolWorker() {
+  const worker = new Worker(new URL('./sahpool-worker.mjs', import.meta.url), { type: 'module' });
+  const pending = new Map();
+  let next = 1;
+  worker.onmessage = ({ data: { id, result, error } }) => {
+    const p = pending.get(id);
+    pending.delete(id);
+    if (error) p.reject(new Error(`sahpool: ${error}`));
+    else p.resolve(result);
+  };
+  worker.onerror = (event) => {
+    for (const p of pending.values()) p.reject(new Error(`sahpool worker: ${event.message}`));
+  };
+  return {
+    worker,
+    call: (op, ...args) => new Promise((resolve, reject) => {
+      const id = next++;
+      pending.set(id, { resolve, reject });
+      worker.postMessage({ id, op, args });
+    }),
+  };
+}
+
+export async function sahpoolCreate(sql) {
+  const w = sahpoolWorker();
+  const init = await w.call('init', sql);
+  await w.call('open', '/messages.db');
+  state.sahpool = { w, next: 0 };
+  return init;
+}
+
+export async function sahpoolFill(to) {
+  const s = state.sahpool;
+  const r = await s.w.call('fill', s.next, to - s.next, 1000);
+  s.next = to;
+  return { fillMs: r.ms, fileBytes: await s.w.call('sizeBytes') };
+}
+
+export async function sahpoolDurable(count) {
+  const s = state.sahpool;
+  const out = await s.w.call('durable', s.next, count);
+  s.next += count;
+  return out;
+}
+
+export async function sahpoolClose() {
+  await state.sahpool.w.call('close');
+  state.sahpool.w.worker.terminate();
+}
+
+// A fresh page: Worker and module start, VFS, open, the last 50.
+export async function sahpoolLoad(sql) {
+  const t0 = performance.now();
+  const w = sahpoolWorker();
+  const init = await w.call('init', sql);
+  const t1 = performance.now();
+  const { openMs } = await w.call('open', '/messages.db');
+  const last = await w.call('last50');
+  const t2 = performance.now();
+  w.worker.terminate();
+  return { moduleMs: t1 - t0 - init.vfsMs, storageMs: init.vfsMs + openMs, queryMs: last.ms, openAndQueryMs: t2 - t1 + init.vfsMs,
+    totalMs: t2 - t0, version: init.version };
+}
+
+// ---- page-encryption overhead: MEMFS, nothing persisted ----------------------------
+// The same statements (bench_store.c insert_range) through the core's VFS
+// and through SQLite's default VFS, interleaved; and the store's own
+// hush_message_add through core.js (shipped core, MEMFS). Rates in rows/s.
+export async function overhead({ rounds, single, batched }) {
+  const m = await loadBench();
+  m.FS.mkdir('/enc');
+  const slots = { crypt: m._bench_open_crypt(m.str('/enc')), plain: m._bench_open_plain(m.str('/plain.db')) };
+  if (slots.crypt < 0 || slots.plain < 0) throw new Error('overhead: open failed');
+  const next = { crypt: 0, plain: 0 };
+  const run = (which, count, perTxn) => {
+    const t0 = performance.now();
+    if (m._bench_insert(slots[which], next[which], count, perTxn) !== 0) throw new Error('overhead: insert failed');
+    next[which] += count;
+    return count / ((performance.now() - t0) / 1000);
+  };
+  // Warm-up: tier-up, and a few thousand rows in each.
+  for (const which of ['crypt', 'plain']) run(which, 3000, 1);
+  const rates = { crypt1: [], plain1: [], crypt1000: [], plain1000: [], store1: [] };
+  const core = await loadCore({ flavour: 'simd' });
+  core.module.FS.mkdir('/mem');
+  const vault = core.openVault('/mem/lock', '/mem');
+  vault.create('pin', enc('1234'), { opslimit: 1, memlimitKib: 8 }, BASE_MS);
+  const identity = vault.createIdentity('bench');
+  let i = 0;
+  const storeRun = (count) => {
+    const t0 = performance.now();
+    for (let k = 0; k < count; k++, i++) vault.addMessage(identity, message(i), BASE_MS + i * 1000);
+    return count / ((performance.now() - t0) / 1000);
+  };
+  storeRun(3000);
+  for (let r = 0; r < rounds; r++) {
+    rates.crypt1.push(run('crypt', single, 1));
+    rates.plain1.push(run('plain', single, 1));
+    rates.store1.push(storeRun(single));
+    rates.crypt1000.push(run('crypt', batched, 1000));
+    rates.plain1000.push(run('plain', batched, 1000));
+  }
+  return rates;
+}
+
+// ---- disappearing messages ---------------------------------------------------------
+// MEMFS only (nothing persisted). `how`: 'tx' fills through core.js
+// vault.addMessage, one transaction each, on the shipped core; 'bulk' fills
+// through bench_bulk_fill (1000 per transaction, the core's VFS) on
+// build/wasm/bench-store's copy of the core, whose Vault is core.js's;
+// 'plain' is the anchor: the same rows (1000 per transaction) and the
+// sweep's statements (bench_sweep) on plain SQLite, one MEMFS file.
+export async function expiryCreate({ how, n }) {
+  if (how === 'plain') {
+    const m = await loadBench();
+    const slot = m._bench_open_plain(m.str('/plain.db'));
+    if (slot < 0) throw new Error('plain: open failed');
+    state.expiry = { how, n, m, slot, next: 0 };
+    return;
+  }
+  let core;
+  if (how === 'tx') {
+    core = await loadCore({ flavour: 'simd' });
+  } else {
+    const m = await loadBench();
+    core = new Core(m, 'bench-store', 0);
+  }
+  const FS = core.module.FS;
+  FS.mkdir('/x');
+  FS.mkdir('/x-data');
+  const vault = core.openVault('/x/lock', '/x-data');
+  vault.create('pin', enc('1234'), { opslimit: 1, memlimitKib: 8 }, BASE_MS);
+  const identity = vault.createIdentity('bench');
+  state.expiry = { how, n, core, vault, identity, next: 0 };
+}
+
+const nowAt = (count) => BASE_MS + count * 1000;
+
+function relock(s, now) {
+  if (s.vault.state === 'unlocked') s.vault.lock();
+  if (s.vault.beginAttempt(now) !== null) throw new Error('backoff');
+  if (s.vault.unlock(enc('1234'), now) !== 'ok') throw new Error('unlock failed');
+}
+
+export async function expiryFill(to) {
+  const s = state.expiry;
+  const from = s.next;
+  const t0 = performance.now();
+  if (s.how === 'plain') {
+    if (s.m._bench_fill(s.slot, from, to - from, 1000, s.n, 1) !== 0) throw new Error('plain fill failed');
+    s.next = to;
+    return { count: to - from, to, ms: performance.now() - t0, bytes: s.m.FS.stat('/plain.db').size };
+  }
+  if (s.how === 'tx') {
+    for (let i = from; i < to; i++) s.vault.addMessage(s.identity, message(i, s.n, 1), BASE_MS + i * 1000);
+  } else {
+    const m = s.core.module;
+    if (m._bench_bulk_fill(s.vault.handle, BigInt(s.identity), from, to - from, 1000, s.n, 1) !== 0) {
+      throw new Error('bulk fill failed');
+    }
+    relock(s, nowAt(to)); // bench_bulk_fill leaves the vault locked
+  }
+  const ms = performance.now() - t0;
+  s.next = to;
+  return { count: to - from, to, ms, files: filesUnder(s.core.module.FS, '/x-data').length };
+}
+
+// vault.nextDue(now): per call, median of `rounds` batches of `batch` calls.
+export function expiryNextDue({ rounds, batch }) {
+  const s = state.expiry;
+  const now = nowAt(s.next);
+  const nextDue = s.how === 'plain' ? () => s.m._bench_next_due(s.slot, now) : () => s.vault.nextDue(now);
+  let due;
+  // Warm-up: at least two batches and 300 ms, so the engine has tiered the
+  // code up (the first checkpoint otherwise reads slower than the later).
+  const warm = performance.now();
+  for (let k = 0; k < 2 * batch || performance.now() - warm < 300; k++) due = nextDue();
+  const times = [];
+  for (let r = 0; r < rounds; r++) {
+    const t0 = performance.now();
+    for (let k = 0; k < batch; k++) due = nextDue();
+    times.push((performance.now() - t0) / batch);
+  }
+  times.sort((a, b) => a - b);
+  return { ms: times[times.length >> 1], due };
+}
+
+function snapshot(FS, dir) {
+  return new Map(filesUnder(FS, dir).map((name) => [name, FS.readFile(`${dir}/${name}`)]));
+}
+
+function restore(FS, dir, files) {
+  for (const name of filesUnder(FS, dir)) if (!files.has(name)) FS.unlink(`${dir}/${name}`);
+  for (const [name, bytes] of files) FS.writeFile(`${dir}/${name}`, bytes);
+}
+
+// vault.sweep(now, batch) on `cohort` ('spread' or 'block'), `samples`
+// times: each on the same files (restored from a copy, the vault locked
+// and unlocked so SQLite starts from them), the store opened first
+// (nextDue) so the figure is the sweep alone. The last sweep is kept.
+export function expirySweep({ cohort, samples, batch }) {
+  const s = state.expiry;
+  if (s.how === 'plain') return plainSweep({ cohort, samples, batch });
+  const FS = s.core.module.FS;
+  const now = dueTimes(s.n)[cohort];
+  const before = samples > 1 ? snapshot(FS, '/x-data') : null;
+  const out = [];
+  for (let k = 0; k < samples; k++) {
+    if (k > 0) {
+      s.vault.lock();
+      restore(FS, '/x-data', before);
+      relock(s, nowAt(s.next));
+    }
+    s.vault.nextDue(now);
+    const t0 = performance.now();
+    const r = s.vault.sweep(now, batch);
+    out.push({ ms: performance.now() - t0, deleted: r.deleted, nextDueAt: r.nextDueAt });
+  }
+  return out;
+}
+
+// The anchor's sweep: the file restored and the connection reopened before
+// each sample; bench_next_due first, as vault.nextDue before ours.
+function plainSweep({ cohort, samples, batch }) {
+  const s = state.expiry;
+  const { m } = s;
+  const now = dueTimes(s.n)[cohort];
+  const before = samples > 1 ? m.FS.readFile('/plain.db') : null;
+  const out = [];
+  for (let k = 0; k < samples; k++) {
+    if (k > 0) {
+      m._bench_close(s.slot);
+      m.FS.writeFile('/plain.db', before);
+      s.slot = m._bench_open_plain(m.str('/plain.db'));
+    }
+    m._bench_next_due(s.slot, now);
+    const t0 = performance.now();
+    const deleted = m._bench_sweep(s.slot, now, batch);
+    out.push({ ms: performance.now() - t0, deleted });
+    if (deleted < 0) throw new Error('plain sweep failed');
+  }
+  return out;
+}
