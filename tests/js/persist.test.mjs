@@ -9,17 +9,24 @@ import { Persistence } from '../../web/src/persist.js';
 import { HushError } from '../../web/src/errors.js';
 
 function fakeModule() {
-  const syncs = []; // pending { populate, done }
+  const syncs = []; // pending { populate, done }: syncfs (mount) and reconcile (store)
+  const noop = () => {};
   const IDBFS = {
     dbs: {},
     syncfs(mount, populate, done) { syncs.push({ populate, done }); },
+    getDB(name, done) { done(null, {}); },
+    reconcile(src, dst, done) { syncs.push({ populate: false, done }); },
   };
+  const MEMFS = { ops_table: { file: { stream: { write: noop }, node: { setattr: noop } },
+    dir: { node: { mknod: noop, unlink: noop, rmdir: noop, rename: noop } } } };
   const FS = {
-    filesystems: { IDBFS },
-    analyzePath: () => ({ exists: true }),
+    filesystems: { IDBFS, MEMFS },
+    analyzePath: () => ({ exists: true, object: null }),
     mkdir() {},
     mount() {},
-    lookupPath: () => ({ node: { mount: {} } }),
+    isDir: () => false,
+    getPath: () => '/data',
+    lookupPath: () => ({ node: { mount: {}, contents: {} } }),
   };
   return { module: { FS }, syncs };
 }

@@ -23,6 +23,7 @@ export { HushError };
 
 const KINDS = ['pin', 'pattern', 'passphrase'];
 const WIPE_CHANNEL = 'hush:wipe';
+const UNLOCK_MARGIN_MS = 30;
 
 function encodeCode(code, kind) {
   if (code instanceof Uint8Array) return code;
@@ -182,8 +183,17 @@ export class Hush extends EventTarget {
   // vault ('wiped' event).
   async unlock(code) {
     const { bytes, transfer } = this.#codeArgs(code, this.kind);
+    const started = performance.now();
     const result = await this.#call('unlock', [bytes], transfer);
     this.lastTimings = result.timings ?? null;
+    // Every outcome resolves at the same point: the Worker's Argon2id
+    // (checkedMs) plus a margin that covers the slowest path (the duress
+    // wipe), so the three cannot be told apart by time.
+    const settle = async (value) => {
+      const wait = started + (result.timings?.checkedMs ?? 0) + UNLOCK_MARGIN_MS - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      return value;
+    };
     if (result.outcome === 'duress') {
       await this.#wipeOrigin({ deleteVaultFiles: false });
       if (this.#options.afterDuress === 'first-run') {
@@ -195,20 +205,22 @@ export class Hush extends EventTarget {
         // no version of its lock file shares the old one's salt. Not awaited:
         // the unlock must take what a normal one takes. Killed before that,
         // the app is a first run, which also looks new.
+        // The Worker's unlock result already carries its status: asking
+        // for 'status' here would queue behind rekey's Argon2id.
+        this.#setStatus(result);
         this.#call('rekey').then((status) => this.#setStatus(status), () => {});
-        this.#setStatus(await this.#call('status'));
       }
-      return { ok: true };
+      return settle({ ok: true });
     }
     if (result.outcome === 'wiped') {
       await this.#wipeOrigin({ deleteVaultFiles: true });
       this.#setStatus(await this.#call('status'));
       this.dispatchEvent(new Event('wiped'));
-      return { ok: false, attemptsLeft: 0, retryInMs: 0, checked: true };
+      return settle({ ok: false, attemptsLeft: 0, retryInMs: 0, checked: true });
     }
     this.#setStatus(result);
-    if (result.outcome === 'ok') return { ok: true };
-    return { ok: false, attemptsLeft: result.attemptsLeft, retryInMs: result.retryInMs, checked: result.outcome === 'wrong' };
+    if (result.outcome === 'ok') return settle({ ok: true });
+    return settle({ ok: false, attemptsLeft: result.attemptsLeft, retryInMs: result.retryInMs, checked: result.outcome === 'wrong' });
   }
 
   // Zeroes every key in the core.
