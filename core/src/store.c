@@ -61,7 +61,7 @@ static const char *const VAULT_MIGRATIONS[] = {
     "INSERT INTO clock VALUES (1, 0);",
 };
 
-static const char *const IDENTITY_MIGRATIONS[] = {
+const char *const HUSH_IDENTITY_MIGRATIONS[] = {
     "CREATE TABLE conversations("
     "  id TEXT PRIMARY KEY,"
     "  mode INTEGER NOT NULL DEFAULT 0,"
@@ -91,6 +91,8 @@ static const char *const IDENTITY_MIGRATIONS[] = {
 };
 
 #define COUNT(a) ((int) (sizeof(a) / sizeof((a)[0])))
+
+const int HUSH_IDENTITY_MIGRATION_COUNT = COUNT(HUSH_IDENTITY_MIGRATIONS);
 
 /* ---- helpers ----------------------------------------------------------- */
 
@@ -268,7 +270,7 @@ identity_get(hush_vault *v, int64_t id, hush_store **ps, sqlite3 **db)
     if ((d = calloc(1, sizeof *d)) == NULL) { sodium_memzero(key, sizeof key); return HUSH_ERR_NOMEM; }
     rc = hush_vfs_open_db(&d->db, s->dir, key);
     sodium_memzero(key, sizeof key);
-    if (rc == HUSH_OK) rc = migrate(d->db, IDENTITY_MIGRATIONS, COUNT(IDENTITY_MIGRATIONS));
+    if (rc == HUSH_OK) rc = migrate(d->db, HUSH_IDENTITY_MIGRATIONS, HUSH_IDENTITY_MIGRATION_COUNT);
     if (rc != HUSH_OK) {
         sqlite3_close(d->db);
         free(d);

@@ -10,6 +10,11 @@
  * step joined with '\n' (allocated; free with hush_free). */
 int hush_store_query_plan(hush_vault *vault, int64_t identity, const char *sql, char **plan);
 
+/* The identity database's schema steps (PRAGMA user_version = index + 1);
+ * tests/bench builds the same tables without the encrypting VFS. */
+extern const char *const HUSH_IDENTITY_MIGRATIONS[];
+extern const int HUSH_IDENTITY_MIGRATION_COUNT;
+
 /* The SQL that finds the next due time (the one hush_sweep uses). */
 extern const char *const HUSH_NEXT_DUE_SQL;
 

@@ -26,6 +26,7 @@
 #include <sqlite3.h>
 
 #include "hush.h"
+#include "store_internal.h"
 #include "store_vfs.h"
 #include "vault_internal.h"
 
@@ -43,38 +44,6 @@ int bench_sweep(int slot, double now, int batch);
 double bench_next_due(int slot, double now);
 int bench_message_mode(int i, int n, int pattern, int *mode, int64_t *seconds);
 
-/* The identity database's schema, as IDENTITY_MIGRATIONS[0] in
- * core/src/store.c (keep in step). */
-static const char SCHEMA[] =
-    "CREATE TABLE conversations("
-    "  id TEXT PRIMARY KEY,"
-    "  mode INTEGER NOT NULL DEFAULT 0,"
-    "  seconds INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
-    "CREATE TABLE messages("
-    "  id INTEGER PRIMARY KEY,"
-    "  conversation TEXT NOT NULL,"
-    "  sender TEXT NOT NULL,"
-    "  body TEXT NOT NULL,"
-    "  sent_at INTEGER NOT NULL,"
-    "  received_at INTEGER NOT NULL,"
-    "  outgoing INTEGER NOT NULL,"
-    "  read_at INTEGER,"
-    "  mode INTEGER NOT NULL DEFAULT 0,"
-    "  seconds INTEGER NOT NULL DEFAULT 0,"
-    "  expires_at INTEGER);"
-    "CREATE INDEX messages_by_conversation ON messages(conversation, id);"
-    "CREATE INDEX messages_by_expiry ON messages(expires_at) WHERE expires_at IS NOT NULL;"
-    "CREATE TABLE attachments("
-    "  id INTEGER PRIMARY KEY,"
-    "  message INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,"
-    "  name TEXT NOT NULL,"
-    "  mime TEXT NOT NULL,"
-    "  size INTEGER NOT NULL,"
-    "  file_key BLOB NOT NULL);"
-    "CREATE INDEX attachments_by_message ON attachments(message);"
-    "PRAGMA user_version=1;";
-
-/* hush_vfs_open_db's settings, for the plain database. */
 static const char PRAGMAS[] =
     "PRAGMA page_size=4096; PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=MEMORY;"
     "PRAGMA secure_delete=ON; PRAGMA foreign_keys=ON; PRAGMA cache_size=-2048;";
@@ -246,7 +215,9 @@ setup(sqlite3 *db, int plain)
         version = sqlite3_column_int(st, 0);
     }
     sqlite3_finalize(st);
-    if (version == 0 && sqlite3_exec(db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK) return -1;
+    /* The store's own schema (core/src/store.c), so both sides run the same tables. */
+    if (version == 0 && (sqlite3_exec(db, HUSH_IDENTITY_MIGRATIONS[0], NULL, NULL, NULL) != SQLITE_OK ||
+                         sqlite3_exec(db, "PRAGMA user_version=1", NULL, NULL, NULL) != SQLITE_OK)) return -1;
     return version < 0 ? -1 : 0;
 }
 
@@ -369,7 +340,7 @@ bench_bulk_fill(hush_vault *v, int64_t identity, int first, int count, int per_t
 const char *
 bench_sql(int which)
 {
-    static const char *const all[] = { SCHEMA, PRAGMAS, SQL_CONV, SQL_MODE, SQL_MSG, SQL_LAST };
+    const char *const all[] = { HUSH_IDENTITY_MIGRATIONS[0], PRAGMAS, SQL_CONV, SQL_MODE, SQL_MSG, SQL_LAST };
     return which >= 0 && which < (int) (sizeof all / sizeof all[0]) ? all[which] : "";
 }
 
