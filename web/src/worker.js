@@ -69,7 +69,6 @@ const ops = {
       constants: core.constants, status: status() };
   },
 
-  version: () => core.version(),
   selftest: () => core.selftest(),
   status: () => status(),
 
