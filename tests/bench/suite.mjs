@@ -9,6 +9,7 @@
 // also lets the engine tier hot wasm code up from its baseline compiler.
 import sodium from 'libsodium-wrappers-sumo';
 import { argon2id as hashWasmArgon2id } from 'hash-wasm';
+import { compileWasm } from '../../web/src/core.js';
 
 // bench_common.h holds the same parameters for the C side.
 const PASSWORD = 'correct horse battery staple';
@@ -32,21 +33,10 @@ function fill(len, seed) {
 }
 
 const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-const isNode = typeof process === 'object' && typeof process.versions?.node === 'string';
-
-// As web/src/core.js: the module is always handed its compiled wasm, so
-// Emscripten 3.1.6 never fetch()es a local path (broken under Node 20).
-async function compile(url) {
-  if (isNode) {
-    const { readFile } = await import('node:fs/promises');
-    return WebAssembly.compile(await readFile(new URL(url)));
-  }
-  return WebAssembly.compileStreaming(fetch(url));
-}
 
 async function hushContender(flavour) {
   const base = new URL(`../../build/wasm/bench-${flavour}`, import.meta.url);
-  const [{ default: factory }, wasmModule] = await Promise.all([import(`${base}.mjs`), compile(`${base}.wasm`)]);
+  const [{ default: factory }, wasmModule] = await Promise.all([import(`${base}.mjs`), compileWasm(`${base}.wasm`)]);
   const m = await factory({
     instantiateWasm(imports, receive) {
       WebAssembly.instantiate(wasmModule, imports).then((instance) => receive(instance, wasmModule));

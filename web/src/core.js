@@ -24,7 +24,9 @@ export function simdSupported() {
 
 const isNode = typeof process === 'object' && typeof process.versions?.node === 'string';
 
-async function compile(url) {
+// Compiles the .wasm at url: read from disk in Node, streamed in browsers.
+// Also used by tests/bench for its own modules.
+export async function compileWasm(url) {
   if (isNode) {
     const { readFile } = await import('node:fs/promises');
     return WebAssembly.compile(await readFile(new URL(url)));
@@ -40,7 +42,7 @@ export async function loadCore({ flavour = 'auto', distUrl = new URL('../dist/',
   const base = new URL(FILES[flavour], distUrl);
   const [{ default: factory }, wasmModule] = await Promise.all([
     import(`${base}.mjs`),
-    compile(`${base}.wasm`),
+    compileWasm(`${base}.wasm`),
   ]);
   const started = performance.now();
   const module = await factory({
