@@ -101,10 +101,18 @@ test('a PIN vault keeps its data across a reload; the duress code leaves an empt
       'no event says that a wipe happened');
     // Right after, the new vault is re-keyed under a fresh salt: nothing in
     // it matches the old lock file.
+    // (The wipe deleted the lock database; the re-key stores it again.)
     const oldSalt = needles[1].toString('hex');
-    for (let i = 0; i < 50 && Buffer.from((await storedFiles(page)).lock.slice(24, 40)).toString('hex') === oldSalt; i++) {
+    const storedSalt = async () => {
+      const { lock } = await storedFiles(page);
+      return lock ? Buffer.from(lock.slice(24, 40)).toString('hex') : null;
+    };
+    let salt = await storedSalt();
+    for (let i = 0; i < 50 && (salt === null || salt === oldSalt); i++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
+      salt = await storedSalt();
     }
+    assert.ok(salt !== null && salt !== oldSalt, 'the new vault is stored under a fresh salt');
     await browser.close({ keepProfile: true });
 
     // A fresh browser on the same profile: only the new lock file is left.
