@@ -90,7 +90,7 @@ enum {
 #undef HUSH_OUTCOME_ITEM
 };
 
-#define HUSH_LOCKFILE_BYTES 1352
+#define HUSH_LOCKFILE_BYTES 1352             /* the lock file's size, whatever it holds */
 #define HUSH_KDF_OPSLIMIT_MIN 1u
 #define HUSH_KDF_OPSLIMIT_MAX 64u
 #define HUSH_KDF_MEMLIMIT_KIB_MIN 8u          /* tests only; create() wants >= 64 MiB unless told */
@@ -103,10 +103,22 @@ enum {
 
 typedef struct hush_vault hush_vault;
 
-/* Opens the vault whose lock file is lock_path; data_dir holds its other
- * files (deleted by a wipe). A missing lock file gives state NEW; a damaged
- * one an error, and nothing is changed on disk. */
-int hush_vault_open(hush_vault **vault, const char *lock_path, const char *data_dir);
+/* A vault is a folder holding exactly these three files, whatever it
+ * stores: the host pre-creates them (OPFS: a pool opened once), and the core
+ * never creates or deletes another. An empty file is an absent one. Every
+ * write overwrites in place and is flushed (fsync) before the call returns;
+ * "erase" truncates to 0 after the secrets were overwritten and flushed. */
+#define HUSH_FILE_LOCK "0"       /* the lock file (core/LOCKFILE.md) */
+#define HUSH_FILE_PAGES "1"      /* the store's encrypted pages (core/src/store_vfs.c) */
+#define HUSH_FILE_JOURNAL "2"    /* the store's commit journal, random between commits */
+
+/* More than this far behind the high-water mark, the caller's clock was
+ * set back while the app was closed: the time that passed is unknown. */
+#define HUSH_CLOCK_TOLERANCE_MS (2 * 60 * 1000)
+
+/* Opens the vault in dir (HUSH_FILE_*). A missing or empty lock file gives
+ * state NEW; a damaged one an error, and nothing is changed on disk. */
+int hush_vault_open(hush_vault **vault, const char *dir);
 /* Zeroes every key and frees the handle. */
 void hush_vault_close(hush_vault *vault);
 
@@ -124,35 +136,38 @@ int hush_vault_create(hush_vault *vault, int kind, const uint8_t *code, size_t c
 
 /* Step 1 of an unlock: refuses with HUSH_ERR_BACKOFF (and *retry_in_ms)
  * while a delay runs; otherwise counts the attempt as failed and writes the
- * lock file, which the host persists BEFORE step 2, so killing the app
- * mid-attempt never saves an attempt. */
+ * lock file (flushed) BEFORE step 2, so killing the app mid-attempt never
+ * saves an attempt. If the count on disk had already reached the limit
+ * (attempts killed between counting and checking), it wipes instead
+ * (as hush_vault_destroy_keys) and returns HUSH_UNLOCK_WIPED (> 0). */
 int hush_vault_begin_attempt(hush_vault *vault, uint64_t now_ms, uint64_t *retry_in_ms);
 /* Step 2: one Argon2id, every slot tried. Returns a HUSH_UNLOCK_* outcome
- * (>= 0) or an error. WRONG and WIPED, DURESS and OK cost the same here. */
+ * (>= 0) or an error. WRONG and WIPED, DURESS and OK cost the same here.
+ * DURESS: the old data key is destroyed and a new empty vault installed in
+ * one flushed write, then the store files are erased; the re-key of the new
+ * vault under a fresh salt happens at hush_vault_lock (or, if the app died
+ * first, at the next unlock). WIPED: as hush_vault_destroy_keys. */
 int hush_vault_unlock(hush_vault *vault, const uint8_t *code, size_t code_len, uint64_t now_ms);
 /* Milliseconds until the next attempt may be checked (0: now). */
 uint64_t hush_vault_retry_in_ms(const hush_vault *vault, uint64_t now_ms);
 
-/* UNLOCKED -> LOCKED: zeroes the data key. */
+/* UNLOCKED -> LOCKED: zeroes the data key (and first finishes a pending
+ * re-key after a duress unlock: one Argon2id). */
 int hush_vault_lock(hush_vault *vault);
-/* Re-wraps the data key under a new code in a new slot, then overwrites the
- * old slot. The salt is renewed unless a duress code (keyed by it) stays.
+/* Re-wraps the data key under a new code. Like every write while unlocked,
+ * it re-seals every used slot under a fresh nonce and re-randomises every
+ * unused one; the salt's schedule never depends on a duress code.
  * A change of kind also clears the duress code. */
 int hush_vault_set_code(hush_vault *vault, int kind, const uint8_t *code, size_t code_len);
 /* Sets (code != NULL) or clears (code == NULL) the duress code. */
 int hush_vault_set_duress(hush_vault *vault, const uint8_t *code, size_t code_len);
 int hush_vault_set_attempt_limit(hush_vault *vault, uint32_t limit);
 
-/* Wipe, step 1 and 3: overwrites every slot, the meta record and the
- * trustee region with random bytes and writes the lock file (the host then
- * persists it: from there the data key is unrecoverable), and zeroes every
- * key. State becomes NEW. */
+/* The wipe, in this order: overwrites every slot, the meta record and the
+ * trustee region with random bytes and flushes that (from there the data
+ * key is unrecoverable), zeroes every key, then erases the three files
+ * (truncated to 0). State becomes NEW. */
 int hush_vault_destroy_keys(hush_vault *vault);
-/* Wipe, step 2: deletes the lock file and every file under data_dir. */
-int hush_vault_delete_files(hush_vault *vault);
-/* After a duress unlock: deletes every file under data_dir, keeping the
- * new lock file. */
-int hush_vault_delete_data(hush_vault *vault);
 
 /* ---- Identities: Session-compatible recovery phrase and keys ----------
  * An identity is only a key pair from a 16-byte seed. Phrase: 13 words from
@@ -181,9 +196,10 @@ int hush_session_id(char id[HUSH_SESSION_ID_CHARS + 1], const uint8_t seed[HUSH_
 
 /* ---- The store: identities, conversations, messages, attachments ------
  * Needs an UNLOCKED vault; locking or wiping it closes the store and zeroes
- * its keys. Each identity has its own database under its own random key,
- * stored as equal-size encrypted chunk files (core/src/store_vfs.c) beside
- * every other identity's: nothing on disk says which files belong together.
+ * its keys. One SQLite database per vault holds every identity, encrypted
+ * page by page and overwritten in place (core/src/store_vfs.c), so nothing
+ * on disk says how many identities exist; with secure_delete, a deleted
+ * message or attachment leaves no older page version behind.
  * Times are ms since the epoch and never go backwards (a persisted
  * high-water mark). Lists come back as JSON text allocated by the core;
  * free them with hush_free(). */

@@ -35,6 +35,7 @@ hush_constants_json(void)
            ",\"kind\":{\"_\":null" HUSH_CODE_KINDS(HUSH_JSON_ITEM) "}"
            ",\"state\":{\"_\":null" HUSH_VAULT_STATES(HUSH_JSON_ITEM) "}"
            ",\"outcome\":{\"_\":null" HUSH_UNLOCK_OUTCOMES(HUSH_JSON_ITEM) "}"
+           ",\"files\":{\"lock\":\"" HUSH_FILE_LOCK "\",\"pages\":\"" HUSH_FILE_PAGES "\",\"journal\":\"" HUSH_FILE_JOURNAL "\"}"
            ",\"lockfileBytes\":" HUSH_STR(HUSH_LOCKFILE_BYTES)
            ",\"attemptLimitDefault\":" HUSH_STR(HUSH_ATTEMPT_LIMIT_DEFAULT)
            ",\"attemptLimitMax\":" HUSH_STR(HUSH_ATTEMPT_LIMIT_MAX)

@@ -10,7 +10,19 @@ typedef struct hush_store hush_store;
 
 /* The data key while UNLOCKED, else NULL. */
 const uint8_t *hush_vault_dek(const hush_vault *vault);
-const char *hush_vault_data_dir(const hush_vault *vault);
+/* Paths of the store's two files (HUSH_FILE_PAGES, HUSH_FILE_JOURNAL). */
+const char *hush_vault_pages_path(const hush_vault *vault);
+const char *hush_vault_journal_path(const hush_vault *vault);
+/* The store's commit counter as the lock file's meta record last recorded
+ * it (0: no commit yet under this data key). A store whose own counter is
+ * lower was rolled back. */
+uint64_t hush_vault_store_counter(const hush_vault *vault);
+/* Records a store commit's counter in the meta record and writes the lock
+ * file (re-sealed, flushed). Called by the store after each commit. */
+int hush_vault_store_committed(hush_vault *vault, uint64_t counter);
+/* 1 if at the unlock that opened this vault the caller's time read more
+ * than HUSH_CLOCK_TOLERANCE_MS earlier than the high-water mark. */
+int hush_vault_clock_set_back(const hush_vault *vault);
 /* The lock file's clock high-water mark (ms). */
 uint64_t hush_vault_clock(const hush_vault *vault);
 /* The vault's open store, or NULL; the store is closed (keys zeroed) when
