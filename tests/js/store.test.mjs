@@ -38,7 +38,7 @@ test('identities: Session vectors, restore by phrase or hex, precise phrase erro
   const words = phrase.split(' ');
   assert.throws(() => core.phraseToSeed(words.slice(0, 12).join(' ')), { code: 'ERR_PHRASE_LENGTH' });
   assert.throws(() => core.phraseToSeed([...words.slice(0, 4), 'zzzzz', ...words.slice(5)].join(' ')),
-    (e) => e.code === 'ERR_PHRASE_WORD' && /zzzzz/.test(e.message) && /5/.test(e.message));
+    (e) => e.code === 'ERR_PHRASE_WORD' && !/zzzzz/.test(e.message) && /5/.test(e.message)); // the position, never the word
   const other = words[12] === 'abbey' ? 'ability' : 'abbey';
   assert.throws(() => core.phraseToSeed([...words.slice(0, 12), other].join(' ')), { code: 'ERR_PHRASE_CHECKSUM' });
   assert.equal(vault.identities().length, 1, 'a bad phrase added nothing');

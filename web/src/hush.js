@@ -61,7 +61,7 @@ export class Hush extends EventTarget {
   #idleTimer = null;
   #activity = () => this.#armIdleTimer();
   #visibility = () => {
-    if (document.visibilityState === 'hidden' && this.#options.lockWhenHidden) this.lock();
+    if (document.visibilityState === 'hidden' && this.#options.lockWhenHidden) this.lock().catch(() => {});
     else if (this.state === 'unlocked') this.sweep().catch(() => {});
   };
 
@@ -189,7 +189,7 @@ export class Hush extends EventTarget {
   #armIdleTimer() {
     clearTimeout(this.#idleTimer);
     if (this.state === 'unlocked' && this.#options.autoLockMs > 0) {
-      this.#idleTimer = setTimeout(() => this.lock(), this.#options.autoLockMs);
+      this.#idleTimer = setTimeout(() => this.lock().catch(() => {}), this.#options.autoLockMs);
     }
   }
 
