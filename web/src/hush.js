@@ -75,7 +75,9 @@ export class Hush extends EventTarget {
   //   flavour          'auto' | 'simd' | 'plain' | 'debug'
   //   autoLockMs       lock after this long without input (default 5 min; 0: never)
   //   lockWhenHidden   lock when the page is hidden (default false)
-  //   clearSiteDataUrl the app server's Clear-Site-Data endpoint, called on a wipe
+  //   clearSiteDataUrl the app server's Clear-Site-Data endpoint, called on a wipe;
+  //                    after a duress unlock with ?types=cache,cookies (storage
+  //                    would take the new vault): web/serve.mjs shows how
   //   afterDuress      'unlocked' (an empty vault under the duress code, default)
   //                    or 'first-run' (no vault at all)
   //   kdf              { opslimit, memlimitKib } for create(); default: calibrated to ~1 s
@@ -329,7 +331,7 @@ export class Hush extends EventTarget {
       }
     };
     const page = async () => {
-      errors.push(...(await wipePageStorage({ clearSiteDataUrl: this.#options.clearSiteDataUrl })).map(String));
+      errors.push(...(await wipePageStorage({ clearSiteDataUrl: this.#options.clearSiteDataUrl, keepStorage: keepVault })).map(String));
       this.lastWipeErrors = errors;
     };
     const work = keepVault ? wipe().then(page) : this.#restart(async () => { await wipe(); await page(); });

@@ -107,7 +107,9 @@ function expireCookies() {
   }
 }
 
-export async function wipePageStorage({ clearSiteDataUrl = null } = {}) {
+// keepStorage (after a duress unlock): Clear-Site-Data is asked for the
+// cache and cookies only, as "storage" would take the new vault's files.
+export async function wipePageStorage({ clearSiteDataUrl = null, keepStorage = false } = {}) {
   const errors = [];
   try { localStorage.clear(); } catch (error) { errors.push(error); }
   try { sessionStorage.clear(); } catch (error) { errors.push(error); }
@@ -120,7 +122,9 @@ export async function wipePageStorage({ clearSiteDataUrl = null } = {}) {
     // The browser clears storage, cache and HttpOnly cookies before it hands
     // back this response.
     try {
-      await fetch(clearSiteDataUrl, { method: 'POST', cache: 'no-store', credentials: 'same-origin' });
+      const target = new URL(clearSiteDataUrl, location.href);
+      if (keepStorage) target.searchParams.set('types', 'cache,cookies');
+      await fetch(target, { method: 'POST', cache: 'no-store', credentials: 'same-origin' });
     } catch (error) {
       errors.push(error);
     }
