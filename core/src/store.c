@@ -182,7 +182,8 @@ store_now(hush_store *s, int64_t now_ms)
 static int
 record_commit(void *ctx, uint64_t counter)
 {
-    return hush_vault_store_committed((hush_vault *) ctx, counter) == HUSH_OK ? 0 : -1;
+    hush_store *s = ctx;
+    return hush_vault_store_committed(s->vault, counter, (uint64_t) s->clock) == HUSH_OK ? 0 : -1;
 }
 
 /* The clock read earlier than the high-water mark when the vault opened:
@@ -220,7 +221,7 @@ store_get(hush_vault *v, hush_store **out)
     files.journal = hush_vault_journal_path(v);
     files.min_counter = hush_vault_store_counter(v);
     files.on_commit = record_commit;
-    files.ctx = v;
+    files.ctx = s;
     crypto_kdf_derive_from_key(key, sizeof key, 1, "hushvdb_", dek);
     rc = hush_vfs_open_db(&s->db, &files, key);
     sodium_memzero(key, sizeof key);

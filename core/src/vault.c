@@ -759,7 +759,7 @@ hush_vault_store_counter(const hush_vault *v)
 }
 
 int
-hush_vault_store_committed(hush_vault *v, uint64_t counter)
+hush_vault_store_committed(hush_vault *v, uint64_t counter, uint64_t clock_ms)
 {
     uint64_t old;
     int rc;
@@ -770,6 +770,7 @@ hush_vault_store_committed(hush_vault *v, uint64_t counter)
     if (counter < v->meta.store_counter) return HUSH_ERR_ARGUMENT;
     old = v->meta.store_counter;
     v->meta.store_counter = counter;
+    if (clock_ms > v->h.clock_ms) v->h.clock_ms = clock_ms;
     if ((rc = reseal_and_write(v)) != HUSH_OK) v->meta.store_counter = old;
     return rc;
 }

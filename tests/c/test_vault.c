@@ -464,7 +464,7 @@ history_run(int with_duress, uint32_t pattern[HISTORY_OPS])
         switch (op) {
         case 0: CHECK_EQ_INT(hush_vault_set_code(v, HUSH_CODE_PIN, PIN2, 6), HUSH_OK); break;
         case 1: CHECK_EQ_INT(hush_vault_set_attempt_limit(v, 7), HUSH_OK); break;
-        case 2: CHECK_EQ_INT(hush_vault_store_committed(v, 42), HUSH_OK); break;
+        case 2: CHECK_EQ_INT(hush_vault_store_committed(v, 42, 0), HUSH_OK); break;
         case 3: CHECK_EQ_INT(hush_vault_set_duress(v, (const uint8_t *) "5555", 4), HUSH_OK); break;
         case 4: CHECK_EQ_INT(hush_vault_set_duress(v, NULL, 0), HUSH_OK); break;
         default: CHECK_EQ_INT(hush_vault_lock(v), HUSH_OK); break;
@@ -690,13 +690,13 @@ test_store_counter(void)
     hush_vault *v = new_vault(HUSH_CODE_PIN, PIN, 4);
 
     CHECK(hush_vault_store_counter(v) == 0);
-    CHECK_EQ_INT(hush_vault_store_committed(v, 5), HUSH_OK);
-    CHECK_EQ_INT(hush_vault_store_committed(v, 1ull << 40), HUSH_OK);
-    CHECK_EQ_INT(hush_vault_store_committed(v, 3), HUSH_ERR_ARGUMENT); /* only grows */
+    CHECK_EQ_INT(hush_vault_store_committed(v, 5, 0), HUSH_OK);
+    CHECK_EQ_INT(hush_vault_store_committed(v, 1ull << 40, 0), HUSH_OK);
+    CHECK_EQ_INT(hush_vault_store_committed(v, 3, 0), HUSH_ERR_ARGUMENT); /* only grows */
     CHECK(hush_vault_store_counter(v) == 1ull << 40);
     hush_vault_lock(v);
     CHECK(hush_vault_store_counter(v) == 0); /* locked: unknown */
-    CHECK_EQ_INT(hush_vault_store_committed(v, 6), HUSH_ERR_STATE);
+    CHECK_EQ_INT(hush_vault_store_committed(v, 6, 0), HUSH_ERR_STATE);
     CHECK_EQ_INT(attempt(v, PIN, 4, T0), HUSH_UNLOCK_OK);
     CHECK(hush_vault_store_counter(v) == 1ull << 40);
     CHECK_EQ_INT(hush_vault_set_duress(v, DURESS, 4), HUSH_OK);
