@@ -90,7 +90,7 @@ enum {
 #undef HUSH_OUTCOME_ITEM
 };
 
-#define HUSH_LOCKFILE_BYTES 1352             /* the lock file's size, whatever it holds */
+#define HUSH_LOCKFILE_BYTES 1416             /* the lock file's size (v2), whatever it holds */
 #define HUSH_KDF_OPSLIMIT_MIN 1u
 #define HUSH_KDF_OPSLIMIT_MAX 64u
 #define HUSH_KDF_MEMLIMIT_KIB_MIN 8u          /* tests only; create() wants >= 64 MiB unless told */
@@ -146,7 +146,9 @@ int hush_vault_begin_attempt(hush_vault *vault, uint64_t now_ms, uint64_t *retry
  * DURESS: the old data key is destroyed and a new empty vault installed in
  * one flushed write, then the store files are erased; the re-key of the new
  * vault under a fresh salt happens at hush_vault_lock (or, if the app died
- * first, at the next unlock). WIPED: as hush_vault_destroy_keys. */
+ * first, the next OK unlock with that code arms it again and it runs at
+ * that session's lock: no unlock ever runs a second Argon2id). WIPED: as
+ * hush_vault_destroy_keys. */
 int hush_vault_unlock(hush_vault *vault, const uint8_t *code, size_t code_len, uint64_t now_ms);
 /* Milliseconds until the next attempt may be checked (0: now). */
 uint64_t hush_vault_retry_in_ms(const hush_vault *vault, uint64_t now_ms);
@@ -154,12 +156,19 @@ uint64_t hush_vault_retry_in_ms(const hush_vault *vault, uint64_t now_ms);
 /* UNLOCKED -> LOCKED: zeroes the data key (and first finishes a pending
  * re-key after a duress unlock: one Argon2id). */
 int hush_vault_lock(hush_vault *vault);
-/* Re-wraps the data key under a new code. Like every write while unlocked,
- * it re-seals every used slot under a fresh nonce and re-randomises every
- * unused one; the salt's schedule never depends on a duress code.
- * A change of kind also clears the duress code. */
+/* Re-wraps the data key under a new code. Like every write while unlocked
+ * (create, unlock, set_code, set_duress, set_attempt_limit, the store's
+ * commits, lock), it re-seals every used slot under a fresh nonce at a fresh
+ * random index and re-randomises every unused slot, the meta record and the
+ * trustee region. SALT SCHEDULE: the salt is renewed only when a data key
+ * is born (create, and the deferred re-key after a duress unlock), never by
+ * set_code, set_duress or set_attempt_limit, so it never depends on whether
+ * a duress code exists (if a duress re-key is pending, the new code
+ * completes it under a fresh salt). A change of kind also clears the duress
+ * code. */
 int hush_vault_set_code(hush_vault *vault, int kind, const uint8_t *code, size_t code_len);
-/* Sets (code != NULL) or clears (code == NULL) the duress code. */
+/* Sets (code != NULL) or clears (code == NULL) the duress code. With a
+ * duress re-key pending, that re-key runs first (one more Argon2id). */
 int hush_vault_set_duress(hush_vault *vault, const uint8_t *code, size_t code_len);
 int hush_vault_set_attempt_limit(hush_vault *vault, uint32_t limit);
 

@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include "hush.h"
+#include "memory.h"
 
 const char *
 hush_version(void)
@@ -16,7 +17,8 @@ int
 hush_init(void)
 {
     /* sodium_init returns 1 when already initialised. */
-    return sodium_init() < 0 ? HUSH_ERR_CRYPTO : HUSH_OK;
+    if (sodium_init() < 0) return HUSH_ERR_CRYPTO;
+    return hush_memory_init();
 }
 
 /* BLAKE2b-256 digests computed with Debian's native libsodium 1.0.18:

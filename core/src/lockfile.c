@@ -91,11 +91,13 @@ lf_header_decode(lf_header *h, const uint8_t file[LF_FILE_BYTES], size_t file_le
     d.failed = get_u32(file + 52);
     d.not_before_ms = get_u64(file + 56);
     d.clock_ms = get_u64(file + 64);
+    /* failed > attempt_limit is accepted on purpose: attempts killed between
+     * counting and checking can leave it there, and it means "wipe now"
+     * (hush_vault_begin_attempt), never a damaged file that bricks the app. */
     if (d.kind < HUSH_CODE_PIN || d.kind > HUSH_CODE_PASSPHRASE ||
         d.opslimit < HUSH_KDF_OPSLIMIT_MIN || d.opslimit > HUSH_KDF_OPSLIMIT_MAX ||
         d.memlimit_kib < HUSH_KDF_MEMLIMIT_KIB_MIN || d.memlimit_kib > HUSH_KDF_MEMLIMIT_KIB_MAX ||
         d.attempt_limit < HUSH_ATTEMPT_LIMIT_MIN || d.attempt_limit > HUSH_ATTEMPT_LIMIT_MAX ||
-        d.failed > d.attempt_limit ||
         !all_zero(file + 13, 3) || !all_zero(file + 40, 8) || !all_zero(file + 72, LF_HEADER_BYTES - 72)) {
         return HUSH_ERR_LOCKFILE_FORMAT;
     }
@@ -207,6 +209,10 @@ meta_key(uint8_t key[32], const uint8_t dek[32])
     crypto_kdf_derive_from_key(key, 32, 1, "hushlock", dek);
 }
 
+/* Meta plaintext (LOCKFILE.md):
+ *   0 unlock slot   1 duress slot (0xff: none)   2 flags   3 zero[5]
+ *   8 store counter u64   16 unlock lock key[32]   48 duress lock key[32]
+ *  80 zero[16] */
 void
 lf_meta_seal(uint8_t out[LF_META_BYTES], const uint8_t dek[32], const lf_meta *meta,
              const uint8_t bound[LF_BOUND_BYTES])
@@ -215,6 +221,10 @@ lf_meta_seal(uint8_t out[LF_META_BYTES], const uint8_t dek[32], const lf_meta *m
 
     plain[0] = meta->unlock_slot;
     plain[1] = meta->duress_slot;
+    plain[2] = meta->flags;
+    put_u64(plain + 8, meta->store_counter);
+    memcpy(plain + 16, meta->unlock_key, 32);
+    if (meta->duress_slot != LF_NO_SLOT) memcpy(plain + 48, meta->duress_key, 32);
     meta_key(key, dek);
     randombytes_buf(out, LF_NONCE_BYTES);
     crypto_aead_xchacha20poly1305_ietf_encrypt(out + LF_NONCE_BYTES, NULL, plain, sizeof plain,
@@ -236,12 +246,44 @@ lf_meta_open(lf_meta *meta, const uint8_t in[LF_META_BYTES], const uint8_t dek[3
                                                     bound, LF_BOUND_BYTES, in, key);
     sodium_memzero(key, sizeof key);
     if (rc != 0 || plain[0] >= LF_SLOTS || (plain[1] != LF_NO_SLOT && plain[1] >= LF_SLOTS) ||
-        plain[0] == plain[1]) {
+        plain[0] == plain[1] || (plain[2] & ~LF_META_REKEY) != 0 || !all_zero(plain + 3, 5) ||
+        (plain[1] == LF_NO_SLOT && !all_zero(plain + 48, 32)) || !all_zero(plain + 80, 16)) {
         sodium_memzero(plain, sizeof plain);
         return HUSH_ERR_LOCKFILE_FORMAT;
     }
     meta->unlock_slot = plain[0];
     meta->duress_slot = plain[1];
+    meta->flags = plain[2];
+    meta->store_counter = get_u64(plain + 8);
+    memcpy(meta->unlock_key, plain + 16, 32);
+    memcpy(meta->duress_key, plain + 48, 32);
     sodium_memzero(plain, sizeof plain);
     return HUSH_OK;
+}
+
+void
+lf_reseal(uint8_t file[LF_FILE_BYTES], const uint8_t dek[32], lf_meta *meta)
+{
+    static const uint8_t zero[32];
+    const uint8_t *bound = file;
+    uint8_t *slots = file + LF_SLOTS_OFFSET;
+    uint8_t u, d;
+
+    /* Slots, meta record and trustee region (all unused until remote
+     * deletion exists) start random. */
+    randombytes_buf(file + LF_SLOTS_OFFSET, LF_FILE_BYTES - LF_SLOTS_OFFSET);
+    /* Fresh indices, uniform and independent of the old ones: an image pair
+     * then shows eight changed slots, never which of them moved where. */
+    u = (uint8_t) randombytes_uniform(LF_SLOTS);
+    lf_slot_seal(slots + u * LF_SLOT_BYTES, meta->unlock_key, LF_PAYLOAD_UNLOCK, dek, bound, u);
+    meta->unlock_slot = u;
+    if (meta->duress_slot != LF_NO_SLOT) {
+        d = (uint8_t) randombytes_uniform(LF_SLOTS - 1);
+        d = (uint8_t) (d + (d >= u)); /* uniform over the seven others */
+        lf_slot_seal(slots + d * LF_SLOT_BYTES, meta->duress_key, LF_PAYLOAD_DURESS, zero, bound, d);
+        meta->duress_slot = d;
+    } else {
+        sodium_memzero(meta->duress_key, sizeof meta->duress_key);
+    }
+    lf_meta_seal(file + LF_META_OFFSET, dek, meta, bound);
 }

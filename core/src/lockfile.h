@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #define LF_MAGIC "HUSHLOCK"
-#define LF_VERSION 1u
+#define LF_VERSION 2u
 
 #define LF_HEADER_BYTES 128u
 #define LF_SLOTS 8u
@@ -15,15 +15,17 @@
 #define LF_TAG_BYTES 16u
 #define LF_PAYLOAD_BYTES 40u  /* type(1) reserved(7) dek(32) */
 #define LF_SLOT_BYTES (LF_NONCE_BYTES + LF_PAYLOAD_BYTES + LF_TAG_BYTES) /* 80 */
-#define LF_META_PLAIN_BYTES 32u
-#define LF_META_BYTES (LF_NONCE_BYTES + LF_META_PLAIN_BYTES + LF_TAG_BYTES) /* 72 */
+/* unlock slot(1) duress slot(1) flags(1) zero(5) store counter(8)
+ * unlock lock key(32) duress lock key(32) zero(16) */
+#define LF_META_PLAIN_BYTES 96u
+#define LF_META_BYTES (LF_NONCE_BYTES + LF_META_PLAIN_BYTES + LF_TAG_BYTES) /* 136 */
 #define LF_TRUSTEES 8u
 #define LF_TRUSTEE_BYTES 64u
 
 #define LF_SLOTS_OFFSET LF_HEADER_BYTES
 #define LF_META_OFFSET (LF_SLOTS_OFFSET + LF_SLOTS * LF_SLOT_BYTES)
 #define LF_TRUSTEES_OFFSET (LF_META_OFFSET + LF_META_BYTES)
-#define LF_FILE_BYTES (LF_TRUSTEES_OFFSET + LF_TRUSTEES * LF_TRUSTEE_BYTES) /* 1352 */
+#define LF_FILE_BYTES (LF_TRUSTEES_OFFSET + LF_TRUSTEES * LF_TRUSTEE_BYTES) /* 1416 */
 
 /* Bytes of the header bound into every slot's associated data: magic,
  * version, kind, KDF cost and salt. The counters after them change on every
@@ -34,6 +36,9 @@
 #define LF_PAYLOAD_DURESS 2u
 
 #define LF_NO_SLOT 0xffu
+
+/* lf_meta.flags */
+#define LF_META_REKEY 1u  /* a duress unlock installed this vault under the old salt */
 
 typedef struct lf_header {
     uint8_t  kind;            /* HUSH_CODE_PIN / _PATTERN / _PASSPHRASE */
@@ -46,11 +51,16 @@ typedef struct lf_header {
     uint64_t clock_ms;        /* highest time seen: the clock never goes back */
 } lf_header;
 
-/* Encrypted with a key derived from the data key; says which slots are in
- * use, so changing a code never overwrites the duress slot. */
+/* Encrypted with a key derived from the data key. It holds what re-sealing
+ * every used slot needs without the codes (their lock keys), so that every
+ * write while unlocked can renew every slot (LOCKFILE.md, "Re-sealing"). */
 typedef struct lf_meta {
-    uint8_t unlock_slot;      /* index of the unlock slot */
-    uint8_t duress_slot;      /* index of the duress slot, or LF_NO_SLOT */
+    uint8_t  unlock_slot;      /* index of the unlock slot */
+    uint8_t  duress_slot;      /* index of the duress slot, or LF_NO_SLOT */
+    uint8_t  flags;            /* LF_META_* */
+    uint64_t store_counter;    /* the store's last recorded commit */
+    uint8_t  unlock_key[32];   /* lock key of the unlock code */
+    uint8_t  duress_key[32];   /* lock key of the duress code, or zero */
 } lf_meta;
 
 void lf_header_encode(uint8_t out[LF_HEADER_BYTES], const lf_header *h);
@@ -72,5 +82,14 @@ void lf_meta_seal(uint8_t out[LF_META_BYTES], const uint8_t dek[32], const lf_me
                   const uint8_t ad[LF_BOUND_BYTES]);
 int  lf_meta_open(lf_meta *meta, const uint8_t in[LF_META_BYTES], const uint8_t dek[32],
                   const uint8_t ad[LF_BOUND_BYTES]);
+
+/* The re-seal rule, applied by every write while unlocked. file's header
+ * must already be encoded (it is the associated data). Everything after the
+ * header becomes random, then the unlock slot (and the duress slot if
+ * meta->duress_slot != LF_NO_SLOT) is sealed again under a fresh nonce at
+ * a fresh random index (written back into meta), and the meta record is
+ * sealed under a fresh nonce. Two files written this way share no byte
+ * after the header except by chance, whatever changed. */
+void lf_reseal(uint8_t file[LF_FILE_BYTES], const uint8_t dek[32], lf_meta *meta);
 
 #endif

@@ -33,7 +33,6 @@
 #define N_WORDS 1626u                  /* length of the word list */
 #define PREFIX 3                       /* letters that identify a word */
 #define DATA_WORDS 12                  /* words that carry the seed */
-#define QUOTE_MAX 32                   /* bytes of a bad word repeated in a message */
 
 /* generated/wordlist.c */
 extern const char *const hush_wordlist[N_WORDS];
@@ -160,32 +159,15 @@ find_word(const char *w, size_t len)
     return found;
 }
 
-/* `unknown word "<word>" at position <pos>`. The word is repeated as typed
- * so the user can find it, but cut to QUOTE_MAX bytes (at a UTF-8 character
- * boundary) and with control characters and quotes shown as '?', so the
- * message stays one short printable line. */
+/* `unknown word at position <pos>`. The word itself is never repeated: a
+ * mistyped word is most of a real one, and a message travels further than
+ * the phrase (logs, screenshots, crash reports); the position is enough to
+ * find it. */
 static void
-unknown_word_message(char *message, const char *w, size_t len, size_t pos)
+unknown_word_message(char *message, size_t pos)
 {
-    char quoted[QUOTE_MAX + 4];
-    size_t i, n = len;
-
     if (message == NULL) return;
-    if (n > QUOTE_MAX) {
-        n = QUOTE_MAX;
-        while (n > 0 && ((unsigned char) w[n] & 0xc0) == 0x80) n--;
-    }
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char) w[i];
-        quoted[i] = (c < 0x20 || c == 0x7f || c == '"') ? '?' : (char) c;
-    }
-    if (n < len) {
-        memcpy(quoted + n, "...", 3);
-        n += 3;
-    }
-    quoted[n] = '\0';
-    snprintf(message, HUSH_MESSAGE_MAX, "unknown word \"%s\" at position %zu", quoted, pos);
-    WIPE(quoted);
+    snprintf(message, HUSH_MESSAGE_MAX, "unknown word at position %zu", pos);
 }
 
 /* A lone token of hex digits is a seed as Session's QR codes carry it. */
@@ -277,7 +259,7 @@ hush_phrase_decode(uint8_t seed[HUSH_SEED_BYTES], const char *phrase, char messa
     for (p = phrase; (tok = next_token(&p, &len)) != NULL;) {
         count++;
         if ((w = find_word(tok, len)) < 0) {
-            unknown_word_message(message, tok, len, count);
+            unknown_word_message(message, count);
             rc = HUSH_ERR_PHRASE_WORD;
             goto done;
         }

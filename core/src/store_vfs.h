@@ -1,4 +1,4 @@
-/* The encrypting, chunking SQLite VFS (internal). See store_vfs.c. */
+/* The encrypting, in-place SQLite VFS (internal). See store_vfs.c. */
 #ifndef HUSH_STORE_VFS_H
 #define HUSH_STORE_VFS_H
 
@@ -9,22 +9,41 @@
 #define HUSH_VFS_NAME "hush"
 #define HUSH_PAGE_BYTES 4096
 #define HUSH_PAGE_RESERVE 40            /* nonce (24) + tag (16) */
-#define HUSH_PAGES_PER_CHUNK 4
-#define HUSH_CHUNK_BYTES (HUSH_PAGE_BYTES * HUSH_PAGES_PER_CHUNK)
 
-/* Opens (creating if new) the database whose pages live in dir, encrypted
- * under db_key (32 bytes). The connection is set up for the store: page
- * size, reserve bytes, exclusive locking, in-memory journal, secure delete.
+/* Called after every commit is durable in the pages file, with its commit
+ * counter; a non-zero return fails the commit's xSync (the pages are
+ * already in place: the next open sees them). */
+typedef int (*hush_vfs_commit_fn)(void *ctx, uint64_t counter);
+
+typedef struct hush_vfs_files {
+    const char        *pages;        /* the pages file: header block, then page n at n * 4096 */
+    const char        *journal;      /* the commit journal: random between commits */
+    uint64_t           min_counter;  /* the lowest commit counter the caller accepts (0: any) */
+    hush_vfs_commit_fn on_commit;    /* may be NULL */
+    void              *ctx;
+} hush_vfs_files;
+
+/* Opens (creating if empty) the database in files->pages, encrypted under
+ * db_key (32 bytes). A commit journal left by a crash is replayed first.
+ * A pages file that does not authenticate under db_key is, when
+ * files->min_counter is 0 (nothing was ever committed under this key), an
+ * orphan of a destroyed key: both files are erased and the database starts
+ * empty. Otherwise it, or a commit counter below files->min_counter (a
+ * rollback), gives HUSH_ERR_STORE_DAMAGED and changes nothing.
+ * The connection is set up for the store: page size, reserve bytes,
+ * exclusive locking, in-memory rollback journal, secure delete.
  * Returns a HUSH status; *db is NULL on error. */
-int hush_vfs_open_db(sqlite3 **db, const char *dir, const uint8_t db_key[32]);
+int hush_vfs_open_db(sqlite3 **db, const hush_vfs_files *files, const uint8_t db_key[32]);
 
-/* Names of the chunk files of the database under db_key whose size is
- * `pages` pages: calls fn(path, ctx) for each. Used to delete a database's
- * files after its key is gone. */
-int hush_vfs_chunk_paths(const char *dir, const uint8_t db_key[32], uint32_t pages,
-                         void (*fn)(const char *path, void *ctx), void *ctx);
+/* The commit counter of the open database (0 before the first commit). */
+uint64_t hush_vfs_counter(sqlite3 *db);
 
-/* Pages in the open database (the main file), for hush_vfs_chunk_paths. */
-uint32_t hush_vfs_page_count(sqlite3 *db);
+/* Tests only: a commit fails on purpose after this step (0: before the
+ * journal's header, 1: after the journal, 2: half the pages in place,
+ * 3: before the journal's scrub); -1: never. */
+extern int hush_vfs_fault_step;
+
+/* Pages the pages file has room for: its size class (tests, benchmarks). */
+uint32_t hush_vfs_capacity(uint32_t pages);
 
 #endif

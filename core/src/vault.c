@@ -3,12 +3,16 @@
  * hush_vault handle and in locals, all zeroed on every exit path.
  *
  * FILES
- * The lock file is written whole to "<lock_path>.tmp" and renamed over
- * lock_path, so a crash leaves the old or the new file, never a mix. The
- * host persists after each call that writes (IDBFS syncfs in the browser).
+ * A vault is a folder of three files (HUSH_FILE_*). The lock file is
+ * overwritten IN PLACE: opened O_RDWR|O_CREAT, the whole file pwritten at
+ * offset 0, fsynced, closed. No temporary file, no rename: in the browser
+ * these are OPFS files behind sync access handles, whose directory index
+ * keeps every name ever created, and overwriting in place is what erases.
+ * Erasing a file truncates it to 0; the core never creates or deletes any
+ * other file. The re-seal rule and the salt's schedule: LOCKFILE.md.
  */
-#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,29 +28,29 @@
 #include "scrub.h"
 #include "vault_internal.h"
 
+/* Checks a code against its kind's rules and writes its canonical form,
+ * "<kind>:<code>", into out (which holds HUSH_CODE_CANONICAL_MAX bytes). */
+#define HUSH_CODE_CANONICAL_MAX (16 + 1024)
+
 struct hush_vault {
-    char      *lock_path;              /* the lock file */
-    char      *tmp_path;               /* lock_path + ".tmp", for atomic replace */
-    char      *data_dir;               /* the vault's other files */
+    char      *lock_path;              /* dir/HUSH_FILE_LOCK */
+    char      *pages_path;             /* dir/HUSH_FILE_PAGES (the store's) */
+    char      *journal_path;           /* dir/HUSH_FILE_JOURNAL (the store's) */
     int        state;                  /* HUSH_VAULT_* */
     int        attempt_open;           /* begin_attempt() counted an attempt */
+    int        clock_back;             /* the caller's clock read behind the mark */
     lf_header  h;                      /* decoded header of file[] */
-    lf_meta    meta;                   /* valid while UNLOCKED */
-    uint8_t    file[LF_FILE_BYTES];    /* the lock file as on disk (no secrets) */
+    lf_meta    meta;                   /* valid while UNLOCKED (holds lock keys) */
+    uint8_t    file[LF_FILE_BYTES];    /* the lock file as last written */
     uint8_t    dek[32];                /* data key, while UNLOCKED */
+    /* The canonical code to re-key under a fresh salt at lock, after a
+     * duress unlock (meta.flags & LF_META_REKEY); zero otherwise. */
+    uint8_t    rekey_code[HUSH_CODE_CANONICAL_MAX];
+    size_t     rekey_len;
     hush_store *store;                 /* open while UNLOCKED (store.c) */
 };
 
 #define WIPE(x) sodium_memzero(&(x), sizeof(x))
-
-static char *
-dup_string(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d) memcpy(d, s, n);
-    return d;
-}
 
 /* ---- codes ------------------------------------------------------------- */
 
@@ -75,11 +79,9 @@ utf8_valid(const uint8_t *s, size_t n)
     return 1;
 }
 
-/* Checks a code against its kind's rules and writes its canonical form,
- * "<kind>:<code>", into out (which holds HUSH_CODE_CANONICAL_MAX bytes).
- * The prefix keeps a PIN "1234" and a passphrase "1234" apart. Patterns
- * arrive as node indices 0..8 and become the digits '1'..'9'. */
-#define HUSH_CODE_CANONICAL_MAX (16 + 1024)
+/* Canonical form of a code (HUSH_CODE_CANONICAL_MAX above). The prefix
+ * keeps a PIN "1234" and a passphrase "1234" apart. Patterns arrive as node
+ * indices 0..8 and become the digits '1'..'9'. */
 
 static int
 canonical_code(uint8_t *out, size_t *out_len, int kind, const uint8_t *code, size_t len)
@@ -117,64 +119,91 @@ canonical_code(uint8_t *out, size_t *out_len, int kind, const uint8_t *code, siz
     return HUSH_OK;
 }
 
+/* Argon2id of a canonical code under the header's salt and cost. */
 static int
-lock_key(uint8_t key[32], const lf_header *h, int kind, const uint8_t *code, size_t len)
+derive_key(uint8_t key[32], const lf_header *h, const uint8_t *canon, size_t canon_len)
+{
+    int rc = crypto_pwhash(key, 32, (const char *) canon, canon_len, h->salt, h->opslimit,
+                           (size_t) h->memlimit_kib * 1024u, crypto_pwhash_ALG_ARGON2ID13) == 0
+             ? HUSH_OK : HUSH_ERR_NOMEM;
+    hush_scrub_stack();
+    return rc;
+}
+
+/* Canonicalises and derives. If canon_out is not NULL it receives the
+ * canonical code too (HUSH_CODE_CANONICAL_MAX bytes; the caller zeroes it). */
+static int
+lock_key_keep(uint8_t key[32], const lf_header *h, int kind, const uint8_t *code, size_t len,
+              uint8_t *canon_out, size_t *canon_out_len)
 {
     uint8_t canon[HUSH_CODE_CANONICAL_MAX];
     size_t canon_len = 0;
     int rc = canonical_code(canon, &canon_len, kind, code, len);
 
-    if (rc == HUSH_OK &&
-        crypto_pwhash(key, 32, (const char *) canon, canon_len, h->salt, h->opslimit,
-                      (size_t) h->memlimit_kib * 1024u, crypto_pwhash_ALG_ARGON2ID13) != 0) {
-        rc = HUSH_ERR_NOMEM;
+    if (rc == HUSH_OK) rc = derive_key(key, h, canon, canon_len);
+    if (rc == HUSH_OK && canon_out != NULL) {
+        memcpy(canon_out, canon, canon_len);
+        *canon_out_len = canon_len;
     }
     sodium_memzero(canon, sizeof canon);
-    hush_scrub_stack();
     return rc;
 }
 
-/* ---- the file ---------------------------------------------------------- */
-
-static uint8_t *
-bound_bytes(hush_vault *v)
+static int
+lock_key(uint8_t key[32], const lf_header *h, int kind, const uint8_t *code, size_t len)
 {
-    return v->file; /* the first LF_BOUND_BYTES of the header */
+    return lock_key_keep(key, h, kind, code, len, NULL, NULL);
 }
 
-static uint8_t *
-slot_at(hush_vault *v, unsigned i)
-{
-    return v->file + LF_SLOTS_OFFSET + i * LF_SLOT_BYTES;
-}
+/* ---- the files ------------------------------------------------------- */
 
+/* Writes v->file (header re-encoded from v->h) over the lock file in place
+ * and flushes it. Nothing else is touched: a write while LOCKED changes
+ * only the header's counters. */
 static int
 write_file(hush_vault *v)
 {
     struct stat before;
     int had_file = stat(v->lock_path, &before) == 0;
-    FILE *f;
-    int ok;
+    int fd, ok;
 
     lf_header_encode(v->file, &v->h);
-    f = fopen(v->tmp_path, "wb");
-    if (f == NULL) return HUSH_ERR_IO;
-    ok = fwrite(v->file, 1, LF_FILE_BYTES, f) == LF_FILE_BYTES;
-    ok = fflush(f) == 0 && ok;
-    ok = fsync(fileno(f)) == 0 && ok;
-    ok = fclose(f) == 0 && ok;
-    if (!ok || rename(v->tmp_path, v->lock_path) != 0) {
-        remove(v->tmp_path);
-        return HUSH_ERR_IO;
-    }
+    fd = open(v->lock_path, O_RDWR | O_CREAT, 0600);
+    if (fd < 0) return HUSH_ERR_IO;
+    ok = pwrite(fd, v->file, LF_FILE_BYTES, 0) == (ssize_t) LF_FILE_BYTES;
+    ok = fsync(fd) == 0 && ok;
+    ok = close(fd) == 0 && ok;
+    if (!ok) return HUSH_ERR_IO;
+    /* Emscripten's IDBFS fallback persists a file only when its mtime moved. */
     return hush_mtime_forward(v->lock_path, had_file ? &before : NULL) == 0 ? HUSH_OK : HUSH_ERR_IO;
 }
 
-/* Every slot, the meta record and the trustee region become random. */
-static void
-randomize_secrets(hush_vault *v)
+/* Truncates a file to 0 and flushes; a missing file is already erased, and
+ * none is ever created here. */
+static int
+erase_file(const char *path)
 {
-    randombytes_buf(v->file + LF_SLOTS_OFFSET, LF_FILE_BYTES - LF_SLOTS_OFFSET);
+    int fd = open(path, O_RDWR), ok;
+
+    if (fd < 0) return errno == ENOENT ? HUSH_OK : HUSH_ERR_IO;
+    ok = ftruncate(fd, 0) == 0;
+    ok = fsync(fd) == 0 && ok;
+    ok = close(fd) == 0 && ok;
+    return ok ? HUSH_OK : HUSH_ERR_IO;
+}
+
+static int
+erase_store_files(hush_vault *v)
+{
+    int a = erase_file(v->pages_path), b = erase_file(v->journal_path);
+    return a != HUSH_OK ? a : b;
+}
+
+static void
+forget_rekey(hush_vault *v)
+{
+    WIPE(v->rekey_code);
+    v->rekey_len = 0;
 }
 
 static void
@@ -184,25 +213,26 @@ forget_keys(hush_vault *v)
     v->store = NULL;
     WIPE(v->dek);
     WIPE(v->meta);
+    forget_rekey(v);
 }
 
-/* A random slot index that is neither a nor b. */
-static uint8_t
-free_slot(uint8_t a, uint8_t b)
+/* The one write while unlocked: re-seal everything (lf_reseal) under the
+ * current header, then write. */
+static int
+reseal_and_write(hush_vault *v)
 {
-    uint8_t candidates[LF_SLOTS];
-    uint32_t n = 0, i;
-
-    for (i = 0; i < LF_SLOTS; i++) {
-        if (i != a && i != b) candidates[n++] = (uint8_t) i;
-    }
-    return candidates[randombytes_uniform(n)];
+    lf_header_encode(v->file, &v->h);
+    lf_reseal(v->file, v->dek, &v->meta);
+    return write_file(v);
 }
 
-/* The clock never goes back: the effective time is the highest seen. */
+/* The clock never goes back: the effective time is the highest seen. A
+ * caller's time more than the tolerance behind the mark means the clock was
+ * set back while the app was closed; the store is told (clock_set_back). */
 static uint64_t
 observe_time(hush_vault *v, uint64_t now_ms)
 {
+    if (now_ms + HUSH_CLOCK_TOLERANCE_MS < v->h.clock_ms) v->clock_back = 1;
     if (now_ms > v->h.clock_ms) v->h.clock_ms = now_ms;
     return v->h.clock_ms;
 }
@@ -220,60 +250,131 @@ backoff_ms(uint32_t failed)
     return steps[i < 5 ? i : 4];
 }
 
-/* Writes a fresh vault image for `key` into v: new DEK, one unlock slot at
- * a random index, every other byte random. Keeps the header's salt and cost
- * so `key` stays valid. */
+/* A fresh vault for `key` in v: new data key, one unlock slot, no duress,
+ * counters reset; the header's salt and cost are kept so `key` stays valid.
+ * One flushed write replaces whatever the file held (for a duress unlock:
+ * the old data key dies in the same write that installs the new one). */
 static int
-install_new_dek(hush_vault *v, const uint8_t key[32])
+install_new_dek(hush_vault *v, const uint8_t key[32], uint8_t flags)
 {
-    randomize_secrets(v);
+    WIPE(v->meta);
     randombytes_buf(v->dek, sizeof v->dek);
-    v->meta.unlock_slot = (uint8_t) randombytes_uniform(LF_SLOTS);
+    memcpy(v->meta.unlock_key, key, 32);
     v->meta.duress_slot = LF_NO_SLOT;
+    v->meta.flags = flags;
     v->h.failed = 0;
     v->h.not_before_ms = 0;
-    lf_header_encode(v->file, &v->h);
-    lf_slot_seal(slot_at(v, v->meta.unlock_slot), key, LF_PAYLOAD_UNLOCK, v->dek, bound_bytes(v),
-                 v->meta.unlock_slot);
-    lf_meta_seal(v->file + LF_META_OFFSET, v->dek, &v->meta, bound_bytes(v));
     v->state = HUSH_VAULT_UNLOCKED;
-    return write_file(v);
+    return reseal_and_write(v);
+}
+
+/* The deferred re-key after a duress unlock: a fresh salt, the same code
+ * (one Argon2id), everything re-sealed. Off the unlock's clock, so a
+ * DURESS outcome costs what an OK one does. On failure nothing changes. */
+static int
+finish_rekey(hush_vault *v)
+{
+    uint8_t key[32], old_salt[sizeof v->h.salt];
+    int rc;
+
+    if (!(v->meta.flags & LF_META_REKEY)) return HUSH_OK;
+    if (v->rekey_len == 0) return HUSH_ERR_INTERNAL; /* unlocked without the code: cannot happen */
+    memcpy(old_salt, v->h.salt, sizeof old_salt);
+    randombytes_buf(v->h.salt, sizeof v->h.salt);
+    if ((rc = derive_key(key, &v->h, v->rekey_code, v->rekey_len)) != HUSH_OK) {
+        memcpy(v->h.salt, old_salt, sizeof old_salt);
+        WIPE(key);
+        return rc;
+    }
+    memcpy(v->meta.unlock_key, key, 32);
+    v->meta.flags &= (uint8_t) ~LF_META_REKEY;
+    WIPE(key);
+    forget_rekey(v);
+    rc = reseal_and_write(v);
+    sodium_memzero(old_salt, sizeof old_salt);
+    return rc;
+}
+
+/* The wipe, in order: every slot, the meta record, the trustee region and
+ * the salt become random and that is flushed (the data key is gone from
+ * here on); then every key in memory is zeroed (the store closes); then the
+ * store's files and the lock file are truncated to 0. A crash between the
+ * steps leaves a lock file nothing opens, which the attempt limit wipes. */
+static int
+wipe(hush_vault *v)
+{
+    int rc = HUSH_OK, rc2, rc3;
+
+    if (v->state != HUSH_VAULT_NEW) {
+        randombytes_buf(v->h.salt, sizeof v->h.salt);
+        lf_header_encode(v->file, &v->h);
+        randombytes_buf(v->file + LF_SLOTS_OFFSET, LF_FILE_BYTES - LF_SLOTS_OFFSET);
+        rc = write_file(v);
+    }
+    forget_keys(v);
+    v->attempt_open = 0;
+    v->clock_back = 0;
+    v->state = HUSH_VAULT_NEW;
+    rc2 = erase_store_files(v);
+    rc3 = erase_file(v->lock_path);
+    sodium_memzero(v->file, sizeof v->file);
+    sodium_memzero(&v->h, sizeof v->h);
+    return rc != HUSH_OK ? rc : rc2 != HUSH_OK ? rc2 : rc3;
+}
+
+static char *
+join_path(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + 1 + strlen(name) + 1;
+    char *p = malloc(n);
+    if (p) snprintf(p, n, "%s/%s", dir, name);
+    return p;
 }
 
 /* ---- public ------------------------------------------------------------ */
 
 int
-hush_vault_open(hush_vault **out, const char *lock_path, const char *data_dir)
+hush_vault_open(hush_vault **out, const char *dir)
 {
     hush_vault *v;
-    FILE *f;
-    size_t n = 0;
-    int rc = HUSH_OK;
-    uint8_t extra;
+    struct stat st;
+    ssize_t n = 0;
+    int rc = HUSH_OK, fd;
 
-    if (out == NULL || lock_path == NULL || data_dir == NULL) return HUSH_ERR_ARGUMENT;
+    if (out == NULL || dir == NULL) return HUSH_ERR_ARGUMENT;
     *out = NULL;
     if ((rc = hush_init()) != HUSH_OK) return rc;
     if ((v = calloc(1, sizeof *v)) == NULL) return HUSH_ERR_NOMEM;
-    v->lock_path = dup_string(lock_path);
-    v->data_dir = dup_string(data_dir);
-    v->tmp_path = malloc(strlen(lock_path) + 5);
-    if (!v->lock_path || !v->data_dir || !v->tmp_path) {
+    v->lock_path = join_path(dir, HUSH_FILE_LOCK);
+    v->pages_path = join_path(dir, HUSH_FILE_PAGES);
+    v->journal_path = join_path(dir, HUSH_FILE_JOURNAL);
+    if (!v->lock_path || !v->pages_path || !v->journal_path) {
         hush_vault_close(v);
         return HUSH_ERR_NOMEM;
     }
-    sprintf(v->tmp_path, "%s.tmp", lock_path);
 
-    f = fopen(lock_path, "rb");
-    if (f == NULL) {
+    /* Missing or empty: NEW (the host may have pre-created it; a wipe
+     * leaves it empty). Read only: a damaged file is left as it is. */
+    v->state = HUSH_VAULT_NEW;
+    fd = open(v->lock_path, O_RDONLY);
+    if (fd < 0) {
         if (errno != ENOENT) rc = HUSH_ERR_IO;
-        v->state = HUSH_VAULT_NEW;
     } else {
-        n = fread(v->file, 1, LF_FILE_BYTES, f);
-        if (n == LF_FILE_BYTES && fread(&extra, 1, 1, f) == 1) n++; /* too long */
-        fclose(f);
-        rc = lf_header_decode(&v->h, v->file, n);
-        v->state = HUSH_VAULT_LOCKED;
+        if (fstat(fd, &st) != 0) {
+            rc = HUSH_ERR_IO;
+        } else if (st.st_size != 0) {
+            /* Any size but the one is damage (read one byte more to see it). */
+            uint8_t buf[LF_FILE_BYTES + 1];
+            n = pread(fd, buf, sizeof buf, 0);
+            if (n < 0) {
+                rc = HUSH_ERR_IO;
+            } else {
+                memcpy(v->file, buf, n < (ssize_t) LF_FILE_BYTES ? (size_t) n : LF_FILE_BYTES);
+                rc = lf_header_decode(&v->h, v->file, (size_t) n);
+                v->state = HUSH_VAULT_LOCKED;
+            }
+        }
+        close(fd);
     }
     if (rc != HUSH_OK) {
         hush_vault_close(v);
@@ -289,8 +390,8 @@ hush_vault_close(hush_vault *v)
     if (v == NULL) return;
     forget_keys(v);
     free(v->lock_path);
-    free(v->tmp_path);
-    free(v->data_dir);
+    free(v->pages_path);
+    free(v->journal_path);
     sodium_memzero(v, sizeof *v);
     free(v);
 }
@@ -319,7 +420,9 @@ int
 hush_vault_attempts_left(const hush_vault *v)
 {
     if (v == NULL) return HUSH_ERR_ARGUMENT;
-    return v->state == HUSH_VAULT_NEW ? (int) HUSH_ATTEMPT_LIMIT_DEFAULT : (int) (v->h.attempt_limit - v->h.failed);
+    if (v->state == HUSH_VAULT_NEW) return (int) HUSH_ATTEMPT_LIMIT_DEFAULT;
+    /* failed may exceed the limit (attempts killed mid-way): none left. */
+    return v->h.failed >= v->h.attempt_limit ? 0 : (int) (v->h.attempt_limit - v->h.failed);
 }
 
 uint64_t
@@ -383,9 +486,14 @@ hush_vault_create(hush_vault *v, int kind, const uint8_t *code, size_t code_len,
     v->h.memlimit_kib = memlimit_kib;
     v->h.attempt_limit = HUSH_ATTEMPT_LIMIT_DEFAULT;
     v->h.clock_ms = now_ms;
+    v->clock_back = 0;
+    /* A data key is born: the salt is renewed (LOCKFILE.md, "Salt"). */
     randombytes_buf(v->h.salt, sizeof v->h.salt);
     if ((rc = lock_key(key, &v->h, kind, code, code_len)) == HUSH_OK) {
-        rc = install_new_dek(v, key);
+        /* Store files left by a wipe that died before erasing them belong
+         * to a dead key: a new vault starts from empty ones. */
+        rc = erase_store_files(v);
+        if (rc == HUSH_OK) rc = install_new_dek(v, key, 0);
     }
     WIPE(key);
     if (rc != HUSH_OK) {
@@ -399,11 +507,20 @@ int
 hush_vault_begin_attempt(hush_vault *v, uint64_t now_ms, uint64_t *retry_in_ms)
 {
     uint64_t now;
+    int rc;
 
     if (v == NULL || retry_in_ms == NULL) return HUSH_ERR_ARGUMENT;
     if (v->state != HUSH_VAULT_LOCKED) return HUSH_ERR_STATE;
-    now = observe_time(v, now_ms);
     *retry_in_ms = 0;
+    /* The count on disk already at the limit: earlier attempts were killed
+     * between counting and checking. That is the end of the vault, not a
+     * reason to refuse forever. */
+    if (v->h.failed >= v->h.attempt_limit) {
+        rc = wipe(v);
+        return rc == HUSH_OK ? HUSH_UNLOCK_WIPED : rc;
+    }
+    v->clock_back = 0;
+    now = observe_time(v, now_ms);
     if (now < v->h.not_before_ms) {
         *retry_in_ms = v->h.not_before_ms - now;
         write_file(v); /* keep the clock's high-water mark */
@@ -418,8 +535,9 @@ hush_vault_begin_attempt(hush_vault *v, uint64_t now_ms, uint64_t *retry_in_ms)
 int
 hush_vault_unlock(hush_vault *v, const uint8_t *code, size_t code_len, uint64_t now_ms)
 {
-    uint8_t key[32], dek[32], index = 0;
-    int outcome, rc;
+    uint8_t key[32], dek[32], canon[HUSH_CODE_CANONICAL_MAX], index = 0;
+    size_t canon_len = 0;
+    int outcome, rc, rc2;
     uint64_t now;
 
     if (v == NULL) return HUSH_ERR_ARGUMENT;
@@ -427,41 +545,58 @@ hush_vault_unlock(hush_vault *v, const uint8_t *code, size_t code_len, uint64_t 
     v->attempt_open = 0;
     now = observe_time(v, now_ms);
 
-    rc = lock_key(key, &v->h, v->h.kind, code, code_len);
+    rc = lock_key_keep(key, &v->h, v->h.kind, code, code_len, canon, &canon_len);
     if (rc != HUSH_OK) {
         /* A code that breaks its kind's rules cannot be right; it still
          * counts, and costs no Argon2id. */
         memset(key, 0, sizeof key);
         if (rc != HUSH_ERR_CODE_PIN && rc != HUSH_ERR_CODE_PATTERN && rc != HUSH_ERR_CODE_PASSPHRASE) {
+            sodium_memzero(canon, sizeof canon);
             return rc;
         }
     }
-    outcome = lf_slots_check(v->file + LF_SLOTS_OFFSET, key, bound_bytes(v), dek, &index);
+    outcome = lf_slots_check(v->file + LF_SLOTS_OFFSET, key, v->file, dek, &index);
     if (rc != HUSH_OK) outcome = 0;
 
     if (outcome == LF_PAYLOAD_UNLOCK) {
         memcpy(v->dek, dek, sizeof dek);
         v->h.failed = 0;
         v->h.not_before_ms = 0;
-        rc = lf_meta_open(&v->meta, v->file + LF_META_OFFSET, v->dek, bound_bytes(v));
-        if (rc == HUSH_OK) rc = write_file(v);
+        rc = lf_meta_open(&v->meta, v->file + LF_META_OFFSET, v->dek, v->file);
+        if (rc == HUSH_OK && (v->meta.flags & LF_META_REKEY)) {
+            /* A duress unlock's re-key never ran (the app died first): it
+             * runs at this session's lock, not here, so this unlock costs
+             * what any other does. */
+            memcpy(v->rekey_code, canon, canon_len);
+            v->rekey_len = canon_len;
+        }
         if (rc == HUSH_OK) {
             v->state = HUSH_VAULT_UNLOCKED;
+            rc = reseal_and_write(v);
+        }
+        if (rc == HUSH_OK) {
             outcome = HUSH_UNLOCK_OK;
         } else {
             forget_keys(v);
+            v->state = HUSH_VAULT_LOCKED;
         }
     } else if (outcome == LF_PAYLOAD_DURESS) {
         /* The old data key dies with this write; the same write installs a
-         * new, empty vault under the duress code, so no second Argon2id. */
-        rc = install_new_dek(v, key);
+         * new, empty vault under the duress code's key and the old salt, so
+         * no second Argon2id here. The salt is renewed at lock. */
+        memcpy(v->rekey_code, canon, canon_len);
+        v->rekey_len = canon_len;
+        rc = install_new_dek(v, key, LF_META_REKEY);
+        /* The old store is unreadable from here on; erase its files too. */
+        rc2 = erase_store_files(v);
+        if (rc == HUSH_OK) rc = rc2;
         outcome = HUSH_UNLOCK_DURESS;
         if (rc != HUSH_OK) {
-            forget_keys(v);
-            v->state = HUSH_VAULT_NEW;
+            rc2 = wipe(v); /* never leave the old data half-dead */
+            (void) rc2;
         }
     } else if (v->h.failed >= v->h.attempt_limit) {
-        rc = hush_vault_destroy_keys(v);
+        rc = wipe(v);
         outcome = HUSH_UNLOCK_WIPED;
     } else {
         v->h.not_before_ms = now + backoff_ms(v->h.failed);
@@ -470,176 +605,131 @@ hush_vault_unlock(hush_vault *v, const uint8_t *code, size_t code_len, uint64_t 
     }
     WIPE(key);
     WIPE(dek);
+    sodium_memzero(canon, sizeof canon);
     return rc == HUSH_OK ? outcome : rc;
 }
 
 int
 hush_vault_lock(hush_vault *v)
 {
+    int rc;
+
     if (v == NULL) return HUSH_ERR_ARGUMENT;
     if (v->state != HUSH_VAULT_UNLOCKED) return HUSH_ERR_STATE;
+    /* A write like every other while unlocked; after a duress unlock it is
+     * the deferred re-key. If the re-key cannot run (out of memory), the
+     * flag stays in meta and the next unlock arms it again. */
+    rc = (v->meta.flags & LF_META_REKEY) ? finish_rekey(v) : reseal_and_write(v);
+    if (rc != HUSH_OK && rc != HUSH_ERR_IO) rc = reseal_and_write(v) == HUSH_OK ? rc : HUSH_ERR_IO;
     forget_keys(v);
+    v->clock_back = 0;
     v->state = HUSH_VAULT_LOCKED;
-    return HUSH_OK;
-}
-
-/* Does `key` open the slot at `index` (any payload)? Used only while
- * unlocked, to refuse a duress code equal to the unlock code. */
-static int
-key_opens_slot(hush_vault *v, const uint8_t key[32], uint8_t index)
-{
-    uint8_t dek[32], found = 0;
-    int outcome;
-
-    if (index == LF_NO_SLOT) return 0;
-    outcome = lf_slots_check(v->file + LF_SLOTS_OFFSET, key, bound_bytes(v), dek, &found);
-    WIPE(dek);
-    return outcome != 0 && found == index;
+    return rc;
 }
 
 int
 hush_vault_set_code(hush_vault *v, int kind, const uint8_t *code, size_t code_len)
 {
-    uint8_t key[32], old;
-    lf_header saved = v ? v->h : (lf_header) { 0 };
-    int rc;
+    uint8_t key[32];
+    lf_header saved_h;
+    lf_meta saved_meta;
+    int rc, rekey;
 
     if (v == NULL) return HUSH_ERR_ARGUMENT;
     if (v->state != HUSH_VAULT_UNLOCKED) return HUSH_ERR_STATE;
     if (kind < HUSH_CODE_PIN || kind > HUSH_CODE_PASSPHRASE) return HUSH_ERR_CODE_KIND;
+    saved_h = v->h;
+    saved_meta = v->meta;
     v->h.kind = (uint8_t) kind;
-    /* A fresh salt unless a duress slot needs the old one: after a duress
-     * unlock the host re-keys this way, so the new vault shares nothing
-     * with the old one that an earlier image could match. */
-    if (v->meta.duress_slot == LF_NO_SLOT || kind != saved.kind) randombytes_buf(v->h.salt, sizeof v->h.salt);
-    if ((rc = lock_key(key, &v->h, kind, code, code_len)) != HUSH_OK) {
-        v->h = saved;
-        return rc;
+    /* The salt stays (LOCKFILE.md, "Salt"): its schedule must not depend on
+     * whether a duress code exists, which a renewal here would. The one
+     * exception is a pending duress re-key: this new code completes it. */
+    rekey = (v->meta.flags & LF_META_REKEY) != 0;
+    if (rekey) randombytes_buf(v->h.salt, sizeof v->h.salt);
+    if ((rc = lock_key(key, &v->h, kind, code, code_len)) != HUSH_OK) goto fail;
+    if (kind == saved_h.kind && v->meta.duress_slot != LF_NO_SLOT &&
+        sodium_memcmp(key, v->meta.duress_key, 32) == 0) {
+        rc = HUSH_ERR_DURESS_SAME;
+        goto fail;
     }
-    if (kind == saved.kind && key_opens_slot(v, key, v->meta.duress_slot)) {
-        WIPE(key);
-        v->h = saved;
-        return HUSH_ERR_DURESS_SAME;
-    }
-    if (kind != saved.kind && v->meta.duress_slot != LF_NO_SLOT) {
+    if (kind != saved_h.kind) {
         /* The duress code was entered as the old kind; it cannot be typed
          * on the new entry screen, so it goes. */
-        randombytes_buf(slot_at(v, v->meta.duress_slot), LF_SLOT_BYTES);
         v->meta.duress_slot = LF_NO_SLOT;
+        WIPE(v->meta.duress_key);
     }
-    /* Kind is part of the bound header bytes: re-seal every live slot's
-     * associated data by writing the new header first. */
-    lf_header_encode(v->file, &v->h);
-    old = v->meta.unlock_slot;
-    v->meta.unlock_slot = free_slot(old, v->meta.duress_slot);
-    lf_slot_seal(slot_at(v, v->meta.unlock_slot), key, LF_PAYLOAD_UNLOCK, v->dek, bound_bytes(v),
-                 v->meta.unlock_slot);
-    randombytes_buf(slot_at(v, old), LF_SLOT_BYTES);
-    lf_meta_seal(v->file + LF_META_OFFSET, v->dek, &v->meta, bound_bytes(v));
+    memcpy(v->meta.unlock_key, key, 32);
+    v->meta.flags &= (uint8_t) ~LF_META_REKEY;
+    if ((rc = reseal_and_write(v)) != HUSH_OK) goto fail;
+    if (rekey) forget_rekey(v);
     WIPE(key);
-    return write_file(v);
+    WIPE(saved_meta);
+    return HUSH_OK;
+
+fail:
+    v->h = saved_h;
+    v->meta = saved_meta;
+    WIPE(key);
+    WIPE(saved_meta);
+    return rc;
 }
 
 int
 hush_vault_set_duress(hush_vault *v, const uint8_t *code, size_t code_len)
 {
-    uint8_t key[32], zero[32] = { 0 }, old;
+    uint8_t key[32];
+    lf_meta saved;
     int rc;
 
     if (v == NULL) return HUSH_ERR_ARGUMENT;
     if (v->state != HUSH_VAULT_UNLOCKED) return HUSH_ERR_STATE;
-    old = v->meta.duress_slot;
+    /* A duress key must be derived under the salt the vault keeps: finish a
+     * pending re-key first (one Argon2id, off any unlock's clock). */
+    if ((rc = finish_rekey(v)) != HUSH_OK) return rc;
+    saved = v->meta;
     if (code == NULL) {
-        if (old != LF_NO_SLOT) randombytes_buf(slot_at(v, old), LF_SLOT_BYTES);
         v->meta.duress_slot = LF_NO_SLOT;
+        WIPE(v->meta.duress_key);
     } else {
-        if ((rc = lock_key(key, &v->h, v->h.kind, code, code_len)) != HUSH_OK) return rc;
-        if (key_opens_slot(v, key, v->meta.unlock_slot)) {
+        if ((rc = lock_key(key, &v->h, v->h.kind, code, code_len)) != HUSH_OK) {
             WIPE(key);
+            WIPE(saved);
+            return rc;
+        }
+        if (sodium_memcmp(key, v->meta.unlock_key, 32) == 0) {
+            WIPE(key);
+            WIPE(saved);
             return HUSH_ERR_DURESS_SAME;
         }
-        v->meta.duress_slot = free_slot(v->meta.unlock_slot, old);
-        lf_slot_seal(slot_at(v, v->meta.duress_slot), key, LF_PAYLOAD_DURESS, zero, bound_bytes(v),
-                     v->meta.duress_slot);
-        if (old != LF_NO_SLOT) randombytes_buf(slot_at(v, old), LF_SLOT_BYTES);
+        memcpy(v->meta.duress_key, key, 32);
+        v->meta.duress_slot = 0; /* in use; lf_reseal picks its index */
         WIPE(key);
     }
-    lf_meta_seal(v->file + LF_META_OFFSET, v->dek, &v->meta, bound_bytes(v));
-    return write_file(v);
+    if ((rc = reseal_and_write(v)) != HUSH_OK) v->meta = saved;
+    WIPE(saved);
+    return rc;
 }
 
 int
 hush_vault_set_attempt_limit(hush_vault *v, uint32_t limit)
 {
+    uint32_t old;
+    int rc;
+
     if (v == NULL) return HUSH_ERR_ARGUMENT;
     if (v->state != HUSH_VAULT_UNLOCKED) return HUSH_ERR_STATE;
     if (limit < HUSH_ATTEMPT_LIMIT_MIN || limit > HUSH_ATTEMPT_LIMIT_MAX) return HUSH_ERR_ATTEMPT_LIMIT;
+    old = v->h.attempt_limit;
     v->h.attempt_limit = limit;
-    return write_file(v);
+    if ((rc = reseal_and_write(v)) != HUSH_OK) v->h.attempt_limit = old;
+    return rc;
 }
 
 int
 hush_vault_destroy_keys(hush_vault *v)
 {
-    int rc = HUSH_OK;
-
     if (v == NULL) return HUSH_ERR_ARGUMENT;
-    if (v->state != HUSH_VAULT_NEW) {
-        randomize_secrets(v);
-        rc = write_file(v);
-    }
-    forget_keys(v);
-    v->attempt_open = 0;
-    v->state = HUSH_VAULT_NEW;
-    return rc;
-}
-
-/* Deletes every file below dir (and its subfolders, which it also
- * removes), keeping dir itself. */
-static int
-delete_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    struct stat st;
-    char *path;
-    int rc = HUSH_OK;
-
-    if (d == NULL) return errno == ENOENT ? HUSH_OK : HUSH_ERR_IO;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-        path = malloc(strlen(dir) + strlen(e->d_name) + 2);
-        if (path == NULL) { rc = HUSH_ERR_NOMEM; break; }
-        sprintf(path, "%s/%s", dir, e->d_name);
-        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-            if (delete_tree(path) != HUSH_OK || rmdir(path) != 0) rc = HUSH_ERR_IO;
-        } else if (unlink(path) != 0) {
-            rc = HUSH_ERR_IO;
-        }
-        free(path);
-    }
-    closedir(d);
-    return rc;
-}
-
-int
-hush_vault_delete_data(hush_vault *v)
-{
-    if (v == NULL) return HUSH_ERR_ARGUMENT;
-    return delete_tree(v->data_dir);
-}
-
-int
-hush_vault_delete_files(hush_vault *v)
-{
-    int rc;
-
-    if (v == NULL) return HUSH_ERR_ARGUMENT;
-    if (v->state != HUSH_VAULT_NEW) return HUSH_ERR_STATE; /* destroy the keys first */
-    rc = delete_tree(v->data_dir);
-    if (remove(v->lock_path) != 0 && errno != ENOENT) rc = HUSH_ERR_IO;
-    remove(v->tmp_path);
-    return rc;
+    return wipe(v);
 }
 
 /* ---- for the store (vault_internal.h) ---------------------------------- */
@@ -651,9 +741,44 @@ hush_vault_dek(const hush_vault *v)
 }
 
 const char *
-hush_vault_data_dir(const hush_vault *v)
+hush_vault_pages_path(const hush_vault *v)
 {
-    return v->data_dir;
+    return v->pages_path;
+}
+
+const char *
+hush_vault_journal_path(const hush_vault *v)
+{
+    return v->journal_path;
+}
+
+uint64_t
+hush_vault_store_counter(const hush_vault *v)
+{
+    return v != NULL && v->state == HUSH_VAULT_UNLOCKED ? v->meta.store_counter : 0;
+}
+
+int
+hush_vault_store_committed(hush_vault *v, uint64_t counter, uint64_t clock_ms)
+{
+    uint64_t old;
+    int rc;
+
+    if (v == NULL) return HUSH_ERR_ARGUMENT;
+    if (v->state != HUSH_VAULT_UNLOCKED) return HUSH_ERR_STATE;
+    /* The counter only grows: a lower one would hide a rollback. */
+    if (counter < v->meta.store_counter) return HUSH_ERR_ARGUMENT;
+    old = v->meta.store_counter;
+    v->meta.store_counter = counter;
+    if (clock_ms > v->h.clock_ms) v->h.clock_ms = clock_ms;
+    if ((rc = reseal_and_write(v)) != HUSH_OK) v->meta.store_counter = old;
+    return rc;
+}
+
+int
+hush_vault_clock_set_back(const hush_vault *v)
+{
+    return v != NULL && v->state == HUSH_VAULT_UNLOCKED && v->clock_back;
 }
 
 uint64_t

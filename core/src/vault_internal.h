@@ -17,9 +17,11 @@ const char *hush_vault_journal_path(const hush_vault *vault);
  * it (0: no commit yet under this data key). A store whose own counter is
  * lower was rolled back. */
 uint64_t hush_vault_store_counter(const hush_vault *vault);
-/* Records a store commit's counter in the meta record and writes the lock
- * file (re-sealed, flushed). Called by the store after each commit. */
-int hush_vault_store_committed(hush_vault *vault, uint64_t counter);
+/* Records a store commit's counter in the meta record, and the store's
+ * clock (the largest time it has seen) in the high-water mark, and writes
+ * the lock file (re-sealed, flushed). Called by the store after each
+ * commit, so the high-water mark is the last time the app wrote anything. */
+int hush_vault_store_committed(hush_vault *vault, uint64_t counter, uint64_t clock_ms);
 /* 1 if at the unlock that opened this vault the caller's time read more
  * than HUSH_CLOCK_TOLERANCE_MS earlier than the high-water mark. */
 int hush_vault_clock_set_back(const hush_vault *vault);

@@ -44,9 +44,9 @@ expect 0 "$id" "" -- id "  VEXED enjoy	pigment films adept voted vexed enjoy pig
 "
 
 expect 1 "" "a hex seed has 32 digits; this one has 4" -- phrase 0123
-expect 1 "" 'unknown word "xyz" at position 1' -- phrase xyz
+expect 1 "" 'unknown word at position 1' -- phrase xyz
 # shellcheck disable=SC2086
-expect 1 "" 'unknown word "zzz" at position 5' -- id vexed enjoy pigment films zzz voted vexed enjoy pigment films adept voted adept
+expect 1 "" 'unknown word at position 5' -- id vexed enjoy pigment films zzz voted vexed enjoy pigment films adept voted adept
 expect 1 "" "a recovery phrase has 13 words; this one has 12" -- id "vexed enjoy pigment films adept voted vexed enjoy pigment films adept voted"
 expect 1 "" "the last (checksum) word does not match the other 12: a word is mistyped, missing or out of order" \
     -- id "vexed enjoy pigment films adept voted vexed enjoy pigment films adept voted enjoy"

@@ -236,23 +236,19 @@ test_errors(void)
     uint8_t seed[HUSH_SEED_BYTES];
 
     EXPECT_ERROR("vexed enjoy pigment films zzz voted vexed enjoy pigment films adept voted adept",
-                 HUSH_ERR_PHRASE_WORD, "unknown word \"zzz\" at position 5");
+                 HUSH_ERR_PHRASE_WORD, "unknown word at position 5");
     EXPECT_ERROR("vexed enjoy pigment films adept voted vexed enjoy pigment films adept voted ab",
-                 HUSH_ERR_PHRASE_WORD, "unknown word \"ab\" at position 13");
-    EXPECT_ERROR("XYZ enjoy", HUSH_ERR_PHRASE_WORD, "unknown word \"XYZ\" at position 1"); /* as typed */
+                 HUSH_ERR_PHRASE_WORD, "unknown word at position 13");
+    EXPECT_ERROR("XYZ enjoy", HUSH_ERR_PHRASE_WORD, "unknown word at position 1");
     /* An unknown word is named even when the count is wrong too. */
-    EXPECT_ERROR("vexed enjoy qqqq", HUSH_ERR_PHRASE_WORD, "unknown word \"qqqq\" at position 3");
-    /* Long words are cut, control characters and quotes hidden. */
+    EXPECT_ERROR("vexed enjoy qqqq", HUSH_ERR_PHRASE_WORD, "unknown word at position 3");
+    /* The message never repeats what was typed, however long or odd. */
     EXPECT_ERROR("abbey xyzxyzxyzxyzxyzxyzxyzxyzxyzxyzxyzxyzxyzxyz", HUSH_ERR_PHRASE_WORD,
-                 "unknown word \"xyzxyzxyzxyzxyzxyzxyzxyzxyzxyzxy...\" at position 2");
-    EXPECT_ERROR("abbey q\"\x01q", HUSH_ERR_PHRASE_WORD, "unknown word \"q??q\" at position 2");
-    EXPECT_ERROR("abbey \xc3\xa9t\xc3\xa9", HUSH_ERR_PHRASE_WORD, "unknown word \"\xc3\xa9t\xc3\xa9\" at position 2");
-    /* A cut never splits a UTF-8 character: 31 ASCII bytes then "é". */
-    EXPECT_ERROR("qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq\xc3\xa9q", HUSH_ERR_PHRASE_WORD,
-                 "unknown word \"qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq...\" at position 1");
+                 "unknown word at position 2");
+    EXPECT_ERROR("abbey q\"\x01q", HUSH_ERR_PHRASE_WORD, "unknown word at position 2");
+    EXPECT_ERROR("abbey \xc3\xa9t\xc3\xa9", HUSH_ERR_PHRASE_WORD, "unknown word at position 2");
     /* 32 characters, one not hex: a word, not a seed. */
-    EXPECT_ERROR("0123456789abcdef0123456789abcdeg", HUSH_ERR_PHRASE_WORD,
-                 "unknown word \"0123456789abcdef0123456789abcdeg\" at position 1");
+    EXPECT_ERROR("0123456789abcdef0123456789abcdeg", HUSH_ERR_PHRASE_WORD, "unknown word at position 1");
 
     EXPECT_ERROR("vexed enjoy pigment films adept voted vexed enjoy pigment films adept voted",
                  HUSH_ERR_PHRASE_LENGTH, "a recovery phrase has 13 words; this one has 12");
@@ -265,7 +261,7 @@ test_errors(void)
     EXPECT_ERROR("0123456789abcdef0123456789abcdef0", HUSH_ERR_PHRASE_LENGTH,
                  "a hex seed has 32 digits; this one has 33");
     EXPECT_ERROR("0123456789abcdef 0123456789abcdef", HUSH_ERR_PHRASE_WORD,
-                 "unknown word \"0123456789abcdef\" at position 1");
+                 "unknown word at position 1");
 
     /* Checksum: the last word swapped for another data word of the phrase
      * whose prefix differs, and the phrase with two words swapped. */

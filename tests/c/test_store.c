@@ -1,12 +1,19 @@
 /* The store: data survives close and reopen; nothing reaches the files in
- * the clear; a wrong key, a flipped bit in any page, two swapped pages or a
- * truncated chunk each give a clear error and change nothing; identities
- * do not see each other; removing one deletes its files. */
+ * the clear and the vault folder only ever holds its three files; a wrong
+ * key, a flipped bit in any page or in the header, two swapped pages, a
+ * truncated pages file or a database put back to an older version each give
+ * a clear error and change nothing; a commit cut short at any step leaves
+ * the old or the new database (fault injection, and SIGKILL of a writer);
+ * a deleted row leaves no page that still decrypts to it; identities do not
+ * see each other. */
 #include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -18,7 +25,7 @@
 #define T0 INT64_C(1700000000000)
 #define CANARY "CANARY-7f3a9c-never-in-the-clear"
 
-static char dir[64], lock_path[96], data_dir[96];
+static char dir[64], pages_path[96], journal_path[96];
 
 static void
 fresh_dir(void)
@@ -27,9 +34,8 @@ fresh_dir(void)
     if (dir[0]) { snprintf(cmd, sizeof cmd, "rm -rf %s", dir); if (system(cmd) != 0) abort(); }
     strcpy(dir, "/tmp/hush-store-XXXXXX");
     if (mkdtemp(dir) == NULL) abort();
-    snprintf(lock_path, sizeof lock_path, "%s/lock", dir);
-    snprintf(data_dir, sizeof data_dir, "%s/data", dir);
-    mkdir(data_dir, 0700);
+    snprintf(pages_path, sizeof pages_path, "%s/" HUSH_FILE_PAGES, dir);
+    snprintf(journal_path, sizeof journal_path, "%s/" HUSH_FILE_JOURNAL, dir);
 }
 
 static hush_vault *
@@ -37,7 +43,7 @@ unlocked_vault(int create)
 {
     hush_vault *v = NULL;
     uint64_t retry;
-    CHECK_EQ_INT(hush_vault_open(&v, lock_path, data_dir), HUSH_OK);
+    CHECK_EQ_INT(hush_vault_open(&v, dir), HUSH_OK);
     if (create) {
         CHECK_EQ_INT(hush_vault_create(v, HUSH_CODE_PIN, (const uint8_t *) "1234", 4, 1, 8, T0), HUSH_OK);
     } else {
@@ -47,29 +53,12 @@ unlocked_vault(int create)
     return v;
 }
 
-/* Calls fn(path) for every file in data_dir. */
-static int
-each_file(void (*fn)(const char *path, void *ctx), void *ctx)
-{
-    DIR *d = opendir(data_dir);
-    struct dirent *e;
-    char path[512];
-    int n = 0;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.') continue;
-        snprintf(path, sizeof path, "%s/%s", data_dir, e->d_name);
-        fn(path, ctx);
-        n++;
-    }
-    closedir(d);
-    return n;
-}
-
 static size_t
 read_all(const char *path, uint8_t **buf)
 {
     FILE *f = fopen(path, "rb");
     long n;
+    if (f == NULL) { *buf = malloc(1); return 0; }
     fseek(f, 0, SEEK_END);
     n = ftell(f);
     fseek(f, 0, SEEK_SET);
@@ -87,17 +76,34 @@ write_all(const char *path, const uint8_t *buf, size_t n)
     fclose(f);
 }
 
-static int canary_hits, odd_sizes;
-
-static void
-scan_for_canary(const char *path, void *ctx)
+static int
+contains(const uint8_t *buf, size_t n, const char *needle)
 {
-    uint8_t *buf;
-    size_t n = read_all(path, &buf), i, m = strlen(CANARY);
-    (void) ctx;
-    if (n != HUSH_CHUNK_BYTES) odd_sizes++;
-    for (i = 0; i + m <= n; i++) if (memcmp(buf + i, CANARY, m) == 0) canary_hits++;
-    free(buf);
+    size_t i, m = strlen(needle);
+    for (i = 0; i + m <= n; i++) if (memcmp(buf + i, needle, m) == 0) return 1;
+    return 0;
+}
+
+/* Names in dir other than the three files, and canary hits in any file. */
+static void
+scan_dir(int *foreign, int *canaries)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char path[512];
+    *foreign = *canaries = 0;
+    while ((e = readdir(d)) != NULL) {
+        uint8_t *buf;
+        size_t n;
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        if (strcmp(e->d_name, HUSH_FILE_LOCK) && strcmp(e->d_name, HUSH_FILE_PAGES) &&
+            strcmp(e->d_name, HUSH_FILE_JOURNAL)) (*foreign)++;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        n = read_all(path, &buf);
+        *canaries += contains(buf, n, CANARY);
+        free(buf);
+    }
+    closedir(d);
 }
 
 static int
@@ -108,13 +114,21 @@ count_in(const char *json, const char *needle)
     return n;
 }
 
+static off_t
+size_of(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? st.st_size : -1;
+}
+
 static void
 test_round_trip_and_isolation(void)
 {
     hush_vault *v;
     int64_t a, b, id;
     char *json = NULL;
-    int i, files_before;
+    int i, foreign, canaries;
+    off_t size;
 
     fresh_dir();
     v = unlocked_vault(1);
@@ -129,6 +143,7 @@ test_round_trip_and_isolation(void)
         CHECK_EQ_INT(hush_conversation_add(v, first, "nobody yet"), HUSH_OK);
         CHECK_EQ_INT(hush_conversation_add(v, first, "nobody yet"), HUSH_OK);
         CHECK_EQ_INT(hush_identity_remove(v, first), HUSH_OK);
+        CHECK_EQ_INT(hush_identity_remove(v, first), HUSH_ERR_NOT_FOUND);
     }
     for (i = 0; i < 300; i++) {
         char body[128];
@@ -144,12 +159,13 @@ test_round_trip_and_isolation(void)
     CHECK_EQ_INT(hush_message_add(v, 999, "c", "x", (const uint8_t *) "x", 1, T0, 0, -1, 0, T0, &id), HUSH_ERR_NOT_FOUND);
     hush_vault_close(v);
 
-    /* Nothing in the clear, every file the same size. */
-    canary_hits = odd_sizes = 0;
-    files_before = each_file(scan_for_canary, NULL);
-    CHECK(files_before > 4);
-    CHECK_EQ_INT(canary_hits, 0);
-    CHECK_EQ_INT(odd_sizes, 0);
+    /* Nothing in the clear, no file but the three, a size class. */
+    scan_dir(&foreign, &canaries);
+    CHECK_EQ_INT(foreign, 0);
+    CHECK_EQ_INT(canaries, 0);
+    size = size_of(pages_path);
+    CHECK(size > 0 && size % HUSH_PAGE_BYTES == 0);
+    CHECK_EQ_INT((uint32_t) (size / HUSH_PAGE_BYTES - 1), hush_vfs_capacity((uint32_t) (size / HUSH_PAGE_BYTES - 1)));
 
     v = unlocked_vault(0);
     CHECK_EQ_INT(hush_messages(v, a, "carol", 0, 500, T0, &json), HUSH_OK);
@@ -167,16 +183,22 @@ test_round_trip_and_isolation(void)
     CHECK(strstr(json, "carol") != NULL && strstr(json, "dave") == NULL);
     CHECK(strstr(json, "\"unread\":300") != NULL);
     hush_free(json);
+    CHECK_EQ_INT(hush_conversations(v, b, T0, &json), HUSH_OK);
+    CHECK(strstr(json, "carol") == NULL && strstr(json, "dave") != NULL);
+    hush_free(json);
     CHECK_EQ_INT(hush_identity_list(v, &json), HUSH_OK);
     CHECK(strstr(json, "\"name\":\"alice\"") && strstr(json, "\"name\":\"bob\"") && strstr(json, "\"sessionId\":\"05"));
     hush_free(json);
 
-    /* Removing Bob deletes his files and only his. */
+    /* Removing Bob takes his conversations and messages, and only his;
+     * the files stay the same three. */
     CHECK_EQ_INT(hush_identity_remove(v, b), HUSH_OK);
-    CHECK(each_file(scan_for_canary, NULL) < files_before);
     CHECK_EQ_INT(hush_messages(v, b, "dave", 0, 10, T0, &json), HUSH_ERR_NOT_FOUND);
     CHECK_EQ_INT(hush_messages(v, a, "carol", 0, 1, T0, &json), HUSH_OK);
     hush_free(json);
+    CHECK_EQ_INT(hush_store_check(v, a), HUSH_OK);
+    scan_dir(&foreign, &canaries);
+    CHECK_EQ_INT(foreign, 0);
     /* Locking closes the store. */
     CHECK_EQ_INT(hush_vault_lock(v), HUSH_OK);
     CHECK_EQ_INT(hush_messages(v, a, "carol", 0, 1, T0, &json), HUSH_ERR_STATE);
@@ -187,161 +209,374 @@ static void
 test_attachments(void)
 {
     hush_vault *v;
-    int64_t a, msg, att;
-    uint8_t *data = malloc(50000), *back = NULL;
+    int64_t a, msg, att, empty, none;
+    uint8_t *data = malloc(100000), *back = NULL;
     size_t len = 0, i;
+    int foreign, canaries;
 
     fresh_dir();
     v = unlocked_vault(1);
-    for (i = 0; i < 50000; i++) data[i] = (uint8_t) (i * 7);
+    for (i = 0; i < 100000; i++) data[i] = (uint8_t) (i * 7);
     memcpy(data + 1000, CANARY, strlen(CANARY));
     CHECK_EQ_INT(hush_identity_create(v, "alice", NULL, &a), HUSH_OK);
     CHECK_EQ_INT(hush_message_add(v, a, "c", "me", (const uint8_t *) "photo", 5, T0, 1, -1, 0, T0, &msg), HUSH_OK);
-    CHECK_EQ_INT(hush_attachment_add(v, a, msg, "photo.jpg", "image/jpeg", data, 50000, &att), HUSH_OK);
-    CHECK_EQ_INT(hush_attachment_add(v, a, msg + 1, "x", "y", data, 1, &att), HUSH_ERR_NOT_FOUND);
+    CHECK_EQ_INT(hush_attachment_add(v, a, msg, "photo.jpg", "image/jpeg", data, 100000, &att), HUSH_OK);
+    CHECK_EQ_INT(hush_attachment_add(v, a, msg, "empty.txt", "text/plain", data, 0, &empty), HUSH_OK);
+    CHECK_EQ_INT(hush_attachment_add(v, a, msg + 1, "x", "y", data, 1, &none), HUSH_ERR_NOT_FOUND);
+    CHECK_EQ_INT(hush_attachment_add(v, 999, msg, "x", "y", data, 1, &none), HUSH_ERR_NOT_FOUND);
     CHECK_EQ_INT(hush_attachment_get(v, a, att, &back, &len), HUSH_OK);
-    CHECK(len == 50000 && memcmp(back, data, len) == 0);
+    CHECK(len == 100000 && memcmp(back, data, len) == 0);
     hush_free(back);
-    canary_hits = odd_sizes = 0;
-    each_file(scan_for_canary, NULL);
-    CHECK_EQ_INT(canary_hits, 0);
-    CHECK_EQ_INT(odd_sizes, 0);
+    CHECK_EQ_INT(hush_attachment_get(v, a, empty, &back, &len), HUSH_OK);
+    CHECK(len == 0);
+    hush_free(back);
+    CHECK_EQ_INT(hush_attachment_get(v, 999, att, &back, &len), HUSH_ERR_NOT_FOUND);
+    /* Deleting the message deletes its attachments with it (cascade). */
+    CHECK_EQ_INT(hush_identity_remove(v, a), HUSH_OK);
+    scan_dir(&foreign, &canaries);
+    CHECK_EQ_INT(canaries, 0);
+    CHECK_EQ_INT(foreign, 0);
     hush_vault_close(v);
     free(data);
 }
 
-/* ---- tampering, on one database opened through the VFS directly ------- */
+/* ---- the VFS directly, on one database under a known key ------------- */
 
 static uint8_t db_key[32];
-static char **chunk_list;
-static int chunk_count;
+static uint64_t committed;
 
-static void
-collect_chunk(const char *path, void *ctx)
+static int
+note_commit(void *ctx, uint64_t counter)
 {
     (void) ctx;
-    chunk_list = realloc(chunk_list, sizeof(char *) * (size_t) (chunk_count + 1));
-    chunk_list[chunk_count++] = strdup(path);
+    committed = counter;
+    return 0;
+}
+
+static hush_vfs_files
+files(uint64_t min_counter)
+{
+    hush_vfs_files f = { pages_path, journal_path, min_counter, note_commit, NULL };
+    return f;
 }
 
 /* Opens the database and reads every row and page; returns the HUSH status. */
 static int
-open_and_read(const uint8_t key[32])
+open_and_read(const uint8_t key[32], uint64_t min_counter, int *rows)
 {
+    hush_vfs_files f = files(min_counter);
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
-    int rc = hush_vfs_open_db(&db, data_dir, key), step;
+    int rc = hush_vfs_open_db(&db, &f, key), step;
 
+    if (rows) *rows = -1;
     if (rc != HUSH_OK) return rc;
-    if (sqlite3_prepare_v2(db, "SELECT (SELECT group_concat(v) FROM t), (SELECT integrity_check FROM pragma_integrity_check)",
+    if (sqlite3_prepare_v2(db, "SELECT (SELECT count(*) FROM t), (SELECT integrity_check FROM pragma_integrity_check)",
                            -1, &st, NULL) != SQLITE_OK) {
         rc = HUSH_ERR_STORE_DAMAGED;
     } else {
         step = sqlite3_step(st);
         if (step != SQLITE_ROW) rc = (step & 0xff) == SQLITE_IOERR ? HUSH_ERR_STORE_DAMAGED : HUSH_ERR_STORE;
         else if (strcmp((const char *) sqlite3_column_text(st, 1), "ok") != 0) rc = HUSH_ERR_STORE_DAMAGED;
+        else if (rows) *rows = sqlite3_column_int(st, 0);
     }
     sqlite3_finalize(st);
     sqlite3_close(db);
     return rc;
 }
 
-static uint8_t *snapshot[64];
-static size_t snapshot_len[64];
+static sqlite3 *
+open_db(uint64_t min_counter)
+{
+    hush_vfs_files f = files(min_counter);
+    sqlite3 *db = NULL;
+    CHECK_EQ_INT(hush_vfs_open_db(&db, &f, db_key), HUSH_OK);
+    return db;
+}
+
+static int
+try_fill(sqlite3 *db, int from, int to)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql, "CREATE TABLE IF NOT EXISTS t(v TEXT); WITH RECURSIVE n(i) AS (SELECT %d UNION ALL"
+             " SELECT i+1 FROM n WHERE i < %d) INSERT INTO t SELECT printf('row %%d " CANARY "', i) FROM n;", from, to);
+    return sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
+static void
+fill(sqlite3 *db, int from, int to)
+{
+    CHECK_EQ_INT(try_fill(db, from, to), SQLITE_OK);
+}
+
+
+static uint32_t
+page_count(sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    uint32_t n = 0;
+    if (sqlite3_prepare_v2(db, "PRAGMA page_count", -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+        n = (uint32_t) sqlite3_column_int(st, 0);
+    }
+    sqlite3_finalize(st);
+    return n;
+}
+
+/* Page blocks of both files that still decrypt, under db_key, to text
+ * containing needle (NULL: any block at index > beyond of the pages file):
+ * what an examiner holding the key would find. */
+static int
+decryptable_at(const char *needle, uint32_t beyond)
+{
+    const char *paths[2] = { pages_path, journal_path };
+    uint8_t page_key[32], id[32], ad[20], plain[HUSH_PAGE_BYTES];
+    int hits = 0, k;
+
+    crypto_kdf_derive_from_key(page_key, 32, 1, "hushpage", db_key);
+    crypto_kdf_derive_from_key(id, 32, 3, "hushpage", db_key);
+    for (k = 0; k < 2; k++) {
+        uint8_t *buf;
+        size_t n = read_all(paths[k], &buf), off;
+        uint32_t pgno, pages = (uint32_t) (size_of(pages_path) / HUSH_PAGE_BYTES);
+        for (off = 0; off + HUSH_PAGE_BYTES <= n; off += HUSH_PAGE_BYTES) {
+            for (pgno = 1; pgno <= pages; pgno++) {
+                const uint8_t *b = buf + off;
+                memcpy(ad, id, 16);
+                ad[16] = (uint8_t) (pgno >> 24); ad[17] = (uint8_t) (pgno >> 16);
+                ad[18] = (uint8_t) (pgno >> 8); ad[19] = (uint8_t) pgno;
+                if (crypto_aead_xchacha20poly1305_ietf_decrypt_detached(plain, NULL, b, 4056, b + 4056 + 24, ad, 20,
+                                                                        b + 4056, page_key) == 0 &&
+                    (needle ? contains(plain, 4056, needle) : k == 0 && off / HUSH_PAGE_BYTES > beyond)) {
+                    hits++;
+                }
+            }
+        }
+        free(buf);
+    }
+    return hits;
+}
+
+static int
+decryptable(const char *needle)
+{
+    return decryptable_at(needle, 0);
+}
+
+static void
+test_secure_delete_in_place(void)
+{
+    sqlite3 *db;
+    uint32_t used;
+
+    fresh_dir();
+    randombytes_buf(db_key, sizeof db_key);
+    db = open_db(0);
+    fill(db, 1, 10);
+    /* One big commit that ends with the secret, then a small one that
+     * deletes it: neither the pages file nor the journal's longer tail
+     * may keep a copy. */
+    CHECK_EQ_INT(sqlite3_exec(db, "BEGIN; INSERT INTO t SELECT printf('%.*c', 3000, 'y') FROM t, t AS u LIMIT 60;"
+                                  "INSERT INTO t VALUES ('the secret " CANARY " to delete'); COMMIT", NULL, NULL, NULL),
+                 SQLITE_OK);
+    CHECK(decryptable("secret " CANARY) >= 1); /* the examiner does see live pages */
+    CHECK_EQ_INT(sqlite3_exec(db, "DELETE FROM t WHERE v LIKE 'the secret%'", NULL, NULL, NULL), SQLITE_OK);
+    CHECK_EQ_INT(decryptable("secret " CANARY), 0);
+    /* A truncation (VACUUM shrinks the database) leaves no old page past
+     * the end that still opens. */
+    CHECK_EQ_INT(sqlite3_exec(db, "DELETE FROM t WHERE rowid > 5; VACUUM", NULL, NULL, NULL), SQLITE_OK);
+    used = page_count(db);
+    CHECK(used < 10);
+    CHECK_EQ_INT(decryptable_at(NULL, used), 0);
+    CHECK(decryptable("row 3 " CANARY) >= 1);
+    sqlite3_close(db);
+}
+
+static void
+test_commit_cut_short(void)
+{
+    int step, rows;
+
+    for (step = 0; step <= 3; step++) {
+        sqlite3 *db;
+        fresh_dir();
+        randombytes_buf(db_key, sizeof db_key);
+        db = open_db(0);
+        fill(db, 1, 100);
+        hush_vfs_fault_step = step;
+        CHECK_EQ_INT(try_fill(db, 101, 400), SQLITE_IOERR_WRITE); /* the fault */
+        hush_vfs_fault_step = -1;
+        sqlite3_close(db);
+        CHECK_EQ_INT(open_and_read(db_key, 1, &rows), HUSH_OK);
+        /* Before the journal was durable: the old database; after: the new. */
+        CHECK_EQ_INT(rows, step == 0 ? 100 : 400);
+        CHECK_EQ_INT(open_and_read(db_key, 1, &rows), HUSH_OK);
+        CHECK_EQ_INT(rows, step == 0 ? 100 : 400);
+    }
+}
+
+/* A child commits rows one transaction at a time and reports each after
+ * its commit returned; killed at a random moment, every reported row must
+ * be there and the database whole. */
+static void
+test_sigkill_writer(void)
+{
+    int round, before = 1;
+
+    fresh_dir();
+    randombytes_buf(db_key, sizeof db_key);
+    { sqlite3 *db = open_db(0); fill(db, 1, 1); sqlite3_close(db); }
+    for (round = 0; round < 12; round++) {
+        int fds[2], acked = 0, status;
+        char c;
+        pid_t pid;
+        struct timespec pause = { 0, (long) (1 + randombytes_uniform(30)) * 1000000L };
+        if (pipe(fds) != 0) abort();
+        if ((pid = fork()) == 0) {
+            sqlite3 *db;
+            hush_vfs_files f = files(0);
+            close(fds[0]);
+            if (hush_vfs_open_db(&db, &f, db_key) != HUSH_OK) _exit(3);
+            for (;;) {
+                if (sqlite3_exec(db, "INSERT INTO t VALUES (printf('%.*c', 3000, 'x'))", NULL, NULL, NULL) != SQLITE_OK) _exit(4);
+                if (write(fds[1], "+", 1) != 1) _exit(5);
+            }
+        }
+        close(fds[1]);
+        nanosleep(&pause, NULL);
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        while (read(fds[0], &c, 1) == 1) acked++;
+        close(fds[0]);
+        {
+            int now_rows;
+            CHECK_EQ_INT(open_and_read(db_key, 0, &now_rows), HUSH_OK);
+            CHECK(now_rows >= before + acked);
+            CHECK(now_rows <= before + acked + 1); /* at most the commit in flight */
+            before = now_rows;
+        }
+    }
+}
+
+static uint8_t *snap_pages, *snap_journal;
+static size_t snap_pages_len, snap_journal_len;
 
 static void
 take_snapshot(void)
 {
-    int i;
-    for (i = 0; i < chunk_count; i++) snapshot_len[i] = read_all(chunk_list[i], &snapshot[i]);
+    free(snap_pages); free(snap_journal);
+    snap_pages_len = read_all(pages_path, &snap_pages);
+    snap_journal_len = read_all(journal_path, &snap_journal);
 }
 
 static int
 unchanged(void)
 {
-    int i, same = 1;
-    for (i = 0; i < chunk_count; i++) {
-        uint8_t *now;
-        size_t n = read_all(chunk_list[i], &now);
-        same &= n == snapshot_len[i] && memcmp(now, snapshot[i], n) == 0;
-        free(now);
-    }
+    uint8_t *now;
+    size_t n = read_all(pages_path, &now);
+    int same = n == snap_pages_len && memcmp(now, snap_pages, n) == 0;
+    free(now);
     return same;
 }
 
 static void
 restore(void)
 {
-    int i;
-    for (i = 0; i < chunk_count; i++) write_all(chunk_list[i], snapshot[i], snapshot_len[i]);
+    write_all(pages_path, snap_pages, snap_pages_len);
+    write_all(journal_path, snap_journal, snap_journal_len);
 }
 
 static void
 test_tampering(void)
 {
-    sqlite3 *db = NULL;
+    sqlite3 *db;
     uint8_t wrong[32];
-    uint32_t pages, p, q;
-    int i;
+    uint32_t pages, used, p;
+    uint64_t counter, old_counter;
+    int rows;
 
     fresh_dir();
     randombytes_buf(db_key, sizeof db_key);
-    CHECK_EQ_INT(hush_vfs_open_db(&db, data_dir, db_key), HUSH_OK);
-    CHECK_EQ_INT(sqlite3_exec(db, "CREATE TABLE t(v TEXT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n"
-                                  " WHERE i < 400) INSERT INTO t SELECT printf('row %d " CANARY "', i) FROM n;",
-                              NULL, NULL, NULL), SQLITE_OK);
-    pages = hush_vfs_page_count(db);
+    db = open_db(0);
+    fill(db, 1, 400);
+    old_counter = hush_vfs_counter(db);
+    CHECK(old_counter >= 1);
+    CHECK_EQ_INT(committed, old_counter);
+    used = page_count(db);
     sqlite3_close(db);
-    CHECK(pages >= 6);
-    hush_vfs_chunk_paths(data_dir, db_key, pages, collect_chunk, NULL);
-    CHECK_EQ_INT(chunk_count, (int) ((pages + 3) / 4));
+    pages = (uint32_t) (size_of(pages_path) / HUSH_PAGE_BYTES) - 1;
+    CHECK(pages >= 16);
     take_snapshot();
-    CHECK_EQ_INT(open_and_read(db_key), HUSH_OK);
+    CHECK_EQ_INT(open_and_read(db_key, old_counter, &rows), HUSH_OK);
+    CHECK_EQ_INT(rows, 400);
     CHECK(unchanged());
 
     memcpy(wrong, db_key, 32);
     wrong[0] ^= 1;
-    CHECK_EQ_INT(open_and_read(wrong), HUSH_ERR_STORE_DAMAGED);
+    CHECK_EQ_INT(open_and_read(wrong, old_counter, NULL), HUSH_ERR_STORE_DAMAGED);
     CHECK(unchanged());
 
-    for (p = 0; p < pages; p++) { /* a flipped bit in every page, one at a time */
-        int c = (int) (p / 4);
-        snapshot[c][(p % 4) * HUSH_PAGE_BYTES + 1234 % HUSH_PAGE_BYTES] ^= 0x10;
-        write_all(chunk_list[c], snapshot[c], snapshot_len[c]);
-        snapshot[c][(p % 4) * HUSH_PAGE_BYTES + 1234 % HUSH_PAGE_BYTES] ^= 0x10;
-        CHECK_EQ_INT(open_and_read(db_key), HUSH_ERR_STORE_DAMAGED);
+    /* A flipped bit in the header and in every block, one at a time (blocks
+     * past the database are random and never read). */
+    for (p = 0; p <= pages; p++) {
+        int rc;
+        snap_pages[(size_t) p * HUSH_PAGE_BYTES + 30] ^= 0x10;
+        write_all(pages_path, snap_pages, snap_pages_len);
+        snap_pages[(size_t) p * HUSH_PAGE_BYTES + 30] ^= 0x10;
+        rc = open_and_read(db_key, old_counter, NULL);
+        if (p <= used) CHECK_EQ_INT(rc, HUSH_ERR_STORE_DAMAGED);
+        else CHECK_EQ_INT(rc, HUSH_OK);
         restore();
     }
-    for (p = 0, q = pages - 1; p < 2; p++, q--) { /* swapped pages: within and across chunks */
+    {   /* Two swapped pages. */
         uint8_t tmp[HUSH_PAGE_BYTES];
-        uint32_t a = p, b = p == 0 ? 1 : q;
-        uint8_t *pa = snapshot[a / 4] + (a % 4) * HUSH_PAGE_BYTES, *pb = snapshot[b / 4] + (b % 4) * HUSH_PAGE_BYTES;
-        memcpy(tmp, pa, sizeof tmp); memcpy(pa, pb, sizeof tmp); memcpy(pb, tmp, sizeof tmp);
-        for (i = 0; i < chunk_count; i++) write_all(chunk_list[i], snapshot[i], snapshot_len[i]);
-        memcpy(tmp, pa, sizeof tmp); memcpy(pa, pb, sizeof tmp); memcpy(pb, tmp, sizeof tmp);
-        CHECK_EQ_INT(open_and_read(db_key), HUSH_ERR_STORE_DAMAGED);
+        memcpy(tmp, snap_pages + 2 * HUSH_PAGE_BYTES, sizeof tmp);
+        memcpy(snap_pages + 2 * HUSH_PAGE_BYTES, snap_pages + 3 * HUSH_PAGE_BYTES, sizeof tmp);
+        memcpy(snap_pages + 3 * HUSH_PAGE_BYTES, tmp, sizeof tmp);
+        write_all(pages_path, snap_pages, snap_pages_len);
+        memcpy(tmp, snap_pages + 2 * HUSH_PAGE_BYTES, sizeof tmp);
+        memcpy(snap_pages + 2 * HUSH_PAGE_BYTES, snap_pages + 3 * HUSH_PAGE_BYTES, sizeof tmp);
+        memcpy(snap_pages + 3 * HUSH_PAGE_BYTES, tmp, sizeof tmp);
+        CHECK_EQ_INT(open_and_read(db_key, old_counter, NULL), HUSH_ERR_STORE_DAMAGED);
         restore();
     }
-    /* A truncated chunk, and a missing one. */
-    write_all(chunk_list[chunk_count - 1], snapshot[chunk_count - 1], HUSH_PAGE_BYTES * 1 + 100);
-    CHECK_EQ_INT(open_and_read(db_key), HUSH_ERR_STORE_DAMAGED);
+    /* A truncated pages file. */
+    write_all(pages_path, snap_pages, HUSH_PAGE_BYTES * 5 + 100);
+    CHECK_EQ_INT(open_and_read(db_key, old_counter, NULL), HUSH_ERR_STORE_DAMAGED);
     restore();
-    unlink(chunk_list[1]);
-    CHECK_EQ_INT(open_and_read(db_key), HUSH_ERR_STORE_DAMAGED);
-    restore();
-    CHECK_EQ_INT(open_and_read(db_key), HUSH_OK);
+    CHECK_EQ_INT(open_and_read(db_key, old_counter, &rows), HUSH_OK);
     CHECK(unchanged());
-    for (i = 0; i < chunk_count; i++) { free(chunk_list[i]); free(snapshot[i]); }
-    free(chunk_list);
+
+    /* Put back to an older version: refused once a newer commit is known. */
+    db = open_db(old_counter);
+    fill(db, 401, 410);
+    counter = hush_vfs_counter(db);
+    sqlite3_close(db);
+    CHECK(counter > old_counter);
+    restore();
+    CHECK_EQ_INT(open_and_read(db_key, counter, NULL), HUSH_ERR_STORE_DAMAGED);
+    CHECK(unchanged());
+
+    /* An orphan: written under a key that no longer exists and with no
+     * commit recorded under the current one, it is erased; with a commit
+     * recorded it is damage, and stays. */
+    CHECK_EQ_INT(open_and_read(wrong, 1, NULL), HUSH_ERR_STORE_DAMAGED);
+    CHECK(unchanged());
+    CHECK_EQ_INT(open_and_read(wrong, 0, &rows), HUSH_ERR_STORE_DAMAGED); /* empty now: no table t */
+    CHECK_EQ_INT((int) size_of(pages_path), 0);
+    free(snap_pages); free(snap_journal);
+    snap_pages = snap_journal = NULL;
 }
 
 int
 main(void)
 {
     char cmd[128];
-    if (sodium_init() < 0) return 1;
+    if (sodium_init() < 0 || hush_init() != HUSH_OK) return 1;
     test_round_trip_and_isolation();
     test_attachments();
+    test_secure_delete_in_place();
+    test_commit_cut_short();
+    test_sigkill_writer();
     test_tampering();
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0) return 1;

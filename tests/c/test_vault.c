@@ -1,7 +1,10 @@
 /* The vault: the three kinds of code, wrong codes with backoff and the
- * attempt limit, duress, change of code, bad lock files, the wipe, and what
- * an image of the lock file can tell. Argon2id runs at its cheapest cost so
+ * attempt limit, duress and its deferred re-key, change of code, bad lock
+ * files, the wipe and its order, attempts killed mid-way, the clock set
+ * back, the store's counter, and what images of the lock file can tell
+ * (one image, and every version of it ever written). Argon2id runs at its cheapest cost so
  * the whole file takes well under a second. */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +14,7 @@
 #include <sodium.h>
 
 #include "../../core/src/lockfile.h"
+#include "../../core/src/vault_internal.h"
 #include "check.h"
 #include "hush.h"
 
@@ -18,7 +22,7 @@
 #define MEM_KIB 8
 #define T0 1700000000000ull /* a fixed "now" in ms */
 
-static char dir[64], lock_path[96], data_dir[96];
+static char dir[64], lock_path[96], pages_path[96], journal_path[96];
 
 static const uint8_t PIN[] = "1234", PIN2[] = "987654", DURESS[] = "0000";
 
@@ -29,9 +33,9 @@ fresh_dir(void)
     if (dir[0]) { snprintf(cmd, sizeof cmd, "rm -rf %s", dir); if (system(cmd) != 0) abort(); }
     strcpy(dir, "/tmp/hush-vault-XXXXXX");
     if (mkdtemp(dir) == NULL) abort();
-    snprintf(lock_path, sizeof lock_path, "%s/lock", dir);
-    snprintf(data_dir, sizeof data_dir, "%s/data", dir);
-    mkdir(data_dir, 0700);
+    snprintf(lock_path, sizeof lock_path, "%s/" HUSH_FILE_LOCK, dir);
+    snprintf(pages_path, sizeof pages_path, "%s/" HUSH_FILE_PAGES, dir);
+    snprintf(journal_path, sizeof journal_path, "%s/" HUSH_FILE_JOURNAL, dir);
 }
 
 static size_t
@@ -60,11 +64,37 @@ file_exists(const char *path)
     return stat(path, &st) == 0;
 }
 
+/* -1 if missing. */
+static long
+file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long) st.st_size : -1;
+}
+
+/* Only HUSH_FILE_* may ever exist in the vault's folder. */
+static int
+only_vault_files(void)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int ok = d != NULL;
+    while (d && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && strcmp(e->d_name, HUSH_FILE_LOCK) &&
+            strcmp(e->d_name, HUSH_FILE_PAGES) && strcmp(e->d_name, HUSH_FILE_JOURNAL)) {
+            fprintf(stderr, "unexpected file %s/%s\n", dir, e->d_name);
+            ok = 0;
+        }
+    }
+    if (d) closedir(d);
+    return ok;
+}
+
 static hush_vault *
 open_vault(void)
 {
     hush_vault *v = NULL;
-    CHECK_EQ_INT(hush_vault_open(&v, lock_path, data_dir), HUSH_OK);
+    CHECK_EQ_INT(hush_vault_open(&v, dir), HUSH_OK);
     return v;
 }
 
@@ -175,8 +205,7 @@ test_backoff_and_limit(void)
     uint8_t data_file[128];
     int i;
 
-    snprintf((char *) data_file, sizeof data_file, "%s/chunk-0", data_dir);
-    write_bytes((const char *) data_file, (const uint8_t *) "ciphertext", 10);
+    write_bytes(pages_path, (const uint8_t *) "ciphertext", 10);
     hush_vault_lock(v);
 
     for (i = 1; i <= 4; i++) {
@@ -214,10 +243,11 @@ test_backoff_and_limit(void)
     CHECK_EQ_INT(hush_vault_attempts_left(v), 1);
     CHECK_EQ_INT(attempt(v, PIN2, 6, now), HUSH_UNLOCK_WIPED);
     CHECK_EQ_INT(hush_vault_state(v), HUSH_VAULT_NEW);
+    /* Erased in the core: every file empty, none deleted or added. */
+    CHECK_EQ_INT(file_size(lock_path), 0);
+    CHECK_EQ_INT(file_size(pages_path), 0);
     CHECK(!dek_from_file(data_file, "pin:1234")); /* the right code no longer opens anything */
-    CHECK_EQ_INT(hush_vault_delete_files(v), HUSH_OK);
-    CHECK(!file_exists(lock_path));
-    CHECK(!file_exists((const char *) data_file));
+    CHECK(only_vault_files());
     hush_vault_close(v);
     v = open_vault();
     CHECK_EQ_INT(hush_vault_state(v), HUSH_VAULT_NEW);
@@ -228,7 +258,7 @@ static void
 test_duress(void)
 {
     hush_vault *v = new_vault(HUSH_CODE_PIN, PIN, 4);
-    uint8_t old_dek[32], new_dek[32], file[LF_FILE_BYTES], data_file[128];
+    uint8_t old_dek[32], new_dek[32], file[LF_FILE_BYTES];
 
     CHECK(dek_from_file(old_dek, "pin:1234"));
     CHECK_EQ_INT(hush_vault_set_duress(v, PIN, 4), HUSH_ERR_DURESS_SAME);
@@ -239,8 +269,8 @@ test_duress(void)
     CHECK_EQ_INT(attempt(v, PIN, 4, T0), HUSH_UNLOCK_OK); /* the duress code does not disturb unlock */
     hush_vault_lock(v);
 
-    snprintf((char *) data_file, sizeof data_file, "%s/chunk-0", data_dir);
-    write_bytes((const char *) data_file, (const uint8_t *) "ciphertext", 10);
+    write_bytes(pages_path, (const uint8_t *) "ciphertext", 10);
+    write_bytes(journal_path, (const uint8_t *) "journal", 7);
     CHECK_EQ_INT(attempt(v, DURESS, 4, T0), HUSH_UNLOCK_DURESS);
     CHECK_EQ_INT(hush_vault_state(v), HUSH_VAULT_UNLOCKED);
     /* On disk: the old key is gone, the duress code is the new unlock code. */
@@ -249,9 +279,11 @@ test_duress(void)
     CHECK(!dek_from_file(new_dek, "pin:1234"));
     CHECK(dek_from_file(new_dek, "pin:0000"));
     CHECK(memcmp(new_dek, old_dek, 32) != 0);
-    CHECK_EQ_INT(hush_vault_delete_data(v), HUSH_OK);
-    CHECK(!file_exists((const char *) data_file));
-    CHECK(file_exists(lock_path));
+    /* The store's files were erased by the unlock itself. */
+    CHECK_EQ_INT(file_size(pages_path), 0);
+    CHECK_EQ_INT(file_size(journal_path), 0);
+    CHECK_EQ_INT(file_size(lock_path), LF_FILE_BYTES);
+    CHECK(only_vault_files());
     hush_vault_close(v);
     v = open_vault();
     CHECK_EQ_INT(attempt(v, PIN, 4, T0), HUSH_UNLOCK_WRONG);
@@ -277,13 +309,13 @@ test_change_code(void)
     uint8_t dek[32], dek2[32];
 
     CHECK(dek_from_file(dek, "pin:1234"));
-    {   /* Without a duress code a new code brings a new salt; with one, the
-         * salt stays (the duress slot is keyed by it). */
+    {   /* A new code keeps the salt, with or without a duress code: its
+         * schedule never depends on one (test_history covers the rest). */
         uint8_t before[LF_FILE_BYTES], after[LF_FILE_BYTES];
         read_file(lock_path, before, sizeof before);
         CHECK_EQ_INT(hush_vault_set_code(v, HUSH_CODE_PIN, PIN, 4), HUSH_OK);
         read_file(lock_path, after, sizeof after);
-        CHECK(memcmp(before + 24, after + 24, 16) != 0);
+        CHECK(memcmp(before + 24, after + 24, 16) == 0);
         CHECK_EQ_INT(hush_vault_set_duress(v, DURESS, 4), HUSH_OK);
         read_file(lock_path, before, sizeof before);
         CHECK_EQ_INT(hush_vault_set_code(v, HUSH_CODE_PIN, PIN2, 6), HUSH_OK);
@@ -325,10 +357,10 @@ test_bad_files(void)
     struct { size_t len; size_t at; uint8_t value; int want; } cases[] = {
         { LF_FILE_BYTES - 1, 0, 0, HUSH_ERR_LOCKFILE_FORMAT },      /* truncated */
         { 10, 0, 0, HUSH_ERR_LOCKFILE_FORMAT },                     /* badly truncated */
-        { 0, 0, 0, HUSH_ERR_LOCKFILE_FORMAT },                      /* empty */
         { LF_FILE_BYTES + 1, LF_FILE_BYTES, 0x55, HUSH_ERR_LOCKFILE_FORMAT }, /* too long */
         { LF_FILE_BYTES, 0, 'X', HUSH_ERR_LOCKFILE_FORMAT },        /* magic */
-        { LF_FILE_BYTES, 8, 2, HUSH_ERR_LOCKFILE_VERSION },         /* version 2 */
+        { LF_FILE_BYTES, 8, 1, HUSH_ERR_LOCKFILE_VERSION },         /* version 1 */
+        { LF_FILE_BYTES, 8, 3, HUSH_ERR_LOCKFILE_VERSION },         /* version 3 */
         { LF_FILE_BYTES, 12, 9, HUSH_ERR_LOCKFILE_FORMAT },         /* kind */
         { LF_FILE_BYTES, 16, 0, HUSH_ERR_LOCKFILE_FORMAT },         /* opslimit 0 */
         { LF_FILE_BYTES, 48, 0, HUSH_ERR_LOCKFILE_FORMAT },         /* attempt limit 0 */
@@ -343,11 +375,16 @@ test_bad_files(void)
         if (cases[i].len && !(cases[i].len < LF_FILE_BYTES)) bad[cases[i].at] = cases[i].value;
         write_bytes(lock_path, bad, cases[i].len);
         v = (hush_vault *) 1;
-        CHECK_EQ_INT(hush_vault_open(&v, lock_path, data_dir), cases[i].want);
+        CHECK_EQ_INT(hush_vault_open(&v, dir), cases[i].want);
         CHECK(v == NULL);
         n = read_file(lock_path, after, sizeof after);
         CHECK(n == cases[i].len && memcmp(after, bad, n) == 0);
     }
+    /* An empty lock file is an absent one: NEW. */
+    write_bytes(lock_path, bad, 0);
+    v = open_vault();
+    CHECK_EQ_INT(hush_vault_state(v), HUSH_VAULT_NEW);
+    hush_vault_close(v);
     /* A flipped bit in a slot cannot be told from a wrong code: it is one. */
     memcpy(bad, good, LF_FILE_BYTES);
     for (i = 0; i < (int) LF_SLOTS; i++) bad[LF_SLOTS_OFFSET + i * LF_SLOT_BYTES + 30] ^= 1;
@@ -382,6 +419,297 @@ test_deniability(void)
     CHECK(same < (LF_FILE_BYTES - LF_SLOTS_OFFSET) / 64); /* about 1/256 by chance */
 }
 
+/* What changed between two versions of the lock file, region by region:
+ * bit i for slot i (0..7), bit 8 the meta record, bits 9..16 the trustee
+ * slots, bit 17 the salt, bits 18.. the other header bytes (one bit each
+ * for attempt limit, failed, not-before, clock, anything else). */
+static uint32_t
+diff_pattern(const uint8_t *a, const uint8_t *b)
+{
+    uint32_t p = 0;
+    unsigned i;
+    for (i = 0; i < LF_SLOTS; i++) {
+        if (memcmp(a + LF_SLOTS_OFFSET + i * LF_SLOT_BYTES, b + LF_SLOTS_OFFSET + i * LF_SLOT_BYTES, LF_SLOT_BYTES)) p |= 1u << i;
+    }
+    if (memcmp(a + LF_META_OFFSET, b + LF_META_OFFSET, LF_META_BYTES)) p |= 1u << 8;
+    for (i = 0; i < LF_TRUSTEES; i++) {
+        if (memcmp(a + LF_TRUSTEES_OFFSET + i * LF_TRUSTEE_BYTES, b + LF_TRUSTEES_OFFSET + i * LF_TRUSTEE_BYTES,
+                   LF_TRUSTEE_BYTES)) p |= 1u << (9 + i);
+    }
+    if (memcmp(a + 24, b + 24, 16)) p |= 1u << 17;
+    if (memcmp(a + 48, b + 48, 4)) p |= 1u << 18;
+    if (memcmp(a + 52, b + 52, 4)) p |= 1u << 19;
+    if (memcmp(a + 56, b + 56, 8)) p |= 1u << 20;
+    if (memcmp(a + 64, b + 64, 8)) p |= 1u << 21;
+    if (memcmp(a, b, 24) || memcmp(a + 40, b + 40, 8) || memcmp(a + 72, b + 72, LF_HEADER_BYTES - 72)) p |= 1u << 22;
+    return p;
+}
+
+#define ALL_SLOTS_META_TRUSTEES ((1u << 17) - 1u)
+#define HISTORY_OPS 6
+
+/* Every version of the lock file is assumed visible. Each unlocked write
+ * renews every slot, the meta record and the trustee region, keeps the
+ * salt, and shows the same pattern whether or not a duress code exists. */
+static void
+history_run(int with_duress, uint32_t pattern[HISTORY_OPS])
+{
+    uint8_t before[LF_FILE_BYTES], after[LF_FILE_BYTES];
+    hush_vault *v = new_vault(HUSH_CODE_PIN, PIN, 4);
+    int op;
+
+    if (with_duress) CHECK_EQ_INT(hush_vault_set_duress(v, DURESS, 4), HUSH_OK);
+    for (op = 0; op < HISTORY_OPS; op++) {
+        CHECK_EQ_INT(read_file(lock_path, before, sizeof before), LF_FILE_BYTES);
+        switch (op) {
+        case 0: CHECK_EQ_INT(hush_vault_set_code(v, HUSH_CODE_PIN, PIN2, 6), HUSH_OK); break;
+        case 1: CHECK_EQ_INT(hush_vault_set_attempt_limit(v, 7), HUSH_OK); break;
+        case 2: CHECK_EQ_INT(hush_vault_store_committed(v, 42, 0), HUSH_OK); break;
+        case 3: CHECK_EQ_INT(hush_vault_set_duress(v, (const uint8_t *) "5555", 4), HUSH_OK); break;
+        case 4: CHECK_EQ_INT(hush_vault_set_duress(v, NULL, 0), HUSH_OK); break;
+        default: CHECK_EQ_INT(hush_vault_lock(v), HUSH_OK); break;
+        }
+        CHECK_EQ_INT(read_file(lock_path, after, sizeof after), LF_FILE_BYTES);
+        pattern[op] = diff_pattern(before, after);
+        /* every slot, the meta record, every trustee slot; never the salt */
+        CHECK_EQ_INT(pattern[op] & ALL_SLOTS_META_TRUSTEES, ALL_SLOTS_META_TRUSTEES);
+        CHECK_EQ_INT(pattern[op] & (1u << 17), 0);
+    }
+    /* Locked writes (counting an attempt) touch only the header counters. */
+    {
+        uint64_t retry;
+        CHECK_EQ_INT(read_file(lock_path, before, sizeof before), LF_FILE_BYTES);
+        CHECK_EQ_INT(hush_vault_begin_attempt(v, T0 + 5000, &retry), HUSH_OK);
+        CHECK_EQ_INT(read_file(lock_path, after, sizeof after), LF_FILE_BYTES);
+        CHECK_EQ_INT(diff_pattern(before, after), (1u << 19) | (1u << 21));
+        CHECK_EQ_INT(hush_vault_unlock(v, PIN2, 6, T0 + 5000), HUSH_UNLOCK_OK);
+    }
+    hush_vault_close(v);
+}
+
+static void
+test_history(void)
+{
+    uint32_t plain[HISTORY_OPS], duress[HISTORY_OPS];
+    int op;
+
+    history_run(0, plain);
+    history_run(1, duress);
+    for (op = 0; op < HISTORY_OPS; op++) CHECK_EQ_INT(plain[op], duress[op]);
+}
+
+static int
+opens_any(const uint8_t file[LF_FILE_BYTES], const uint8_t key[32])
+{
+    uint8_t dek[32], index;
+    int r = lf_slots_check(file + LF_SLOTS_OFFSET, key, file, dek, &index);
+    sodium_memzero(dek, sizeof dek);
+    return r;
+}
+
+static void
+pin_key(uint8_t key[32], const uint8_t file[LF_FILE_BYTES], const char *canonical)
+{
+    lf_header h;
+    CHECK_EQ_INT(lf_header_decode(&h, file, LF_FILE_BYTES), HUSH_OK);
+    CHECK_EQ_INT(crypto_pwhash(key, 32, canonical, strlen(canonical), h.salt, h.opslimit,
+                               (size_t) h.memlimit_kib * 1024, crypto_pwhash_ALG_ARGON2ID13), 0);
+}
+
+/* After a duress unlock the new vault sits under the old salt until lock
+ * re-keys it; if the app dies first, the next unlock arms the re-key. */
+static void
+test_duress_rekey(void)
+{
+    uint8_t pre[LF_FILE_BYTES], mid[LF_FILE_BYTES], post[LF_FILE_BYTES], old_key[32], dek[32];
+    hush_vault *v;
+    int died;
+
+    for (died = 0; died < 2; died++) {
+        v = new_vault(HUSH_CODE_PIN, PIN, 4);
+        CHECK_EQ_INT(hush_vault_set_duress(v, DURESS, 4), HUSH_OK);
+        hush_vault_lock(v);
+        CHECK_EQ_INT(read_file(lock_path, pre, sizeof pre), LF_FILE_BYTES);
+        pin_key(old_key, pre, "pin:0000");
+        CHECK_EQ_INT(opens_any(pre, old_key), LF_PAYLOAD_DURESS);
+        CHECK_EQ_INT(attempt(v, DURESS, 4, T0), HUSH_UNLOCK_DURESS);
+        CHECK_EQ_INT(read_file(lock_path, mid, sizeof mid), LF_FILE_BYTES);
+        CHECK(memcmp(pre + 24, mid + 24, 16) == 0);          /* no second Argon2id at unlock */
+        CHECK_EQ_INT(opens_any(mid, old_key), LF_PAYLOAD_UNLOCK);
+        if (died) {
+            hush_vault_close(v);                               /* killed before lock */
+            v = open_vault();
+            CHECK_EQ_INT(attempt(v, DURESS, 4, T0), HUSH_UNLOCK_OK);
+            CHECK_EQ_INT(read_file(lock_path, post, sizeof post), LF_FILE_BYTES);
+            CHECK(memcmp(pre + 24, post + 24, 16) == 0);     /* this unlock did not re-key either */
+        } else {
+            /* A duress code set meanwhile is keyed under the fresh salt. */
+            CHECK_EQ_INT(hush_vault_set_duress(v, (const uint8_t *) "7777", 4), HUSH_OK);
+        }
+        CHECK_EQ_INT(hush_vault_lock(v), HUSH_OK);
+        CHECK_EQ_INT(read_file(lock_path, post, sizeof post), LF_FILE_BYTES);
+        CHECK(memcmp(pre + 24, post + 24, 16) != 0);         /* salt renewed */
+        CHECK_EQ_INT(opens_any(post, old_key), 0);            /* the old duress key opens nothing */
+        CHECK(dek_from_file(dek, "pin:0000"));
+        CHECK_EQ_INT(attempt(v, DURESS, 4, T0), HUSH_UNLOCK_OK);
+        hush_vault_lock(v);
+        /* The duress code set after the duress unlock works (and re-keys
+         * its own new vault at lock, like the first). */
+        if (!died) {
+            CHECK_EQ_INT(attempt(v, (const uint8_t *) "7777", 4, T0), HUSH_UNLOCK_DURESS);
+            hush_vault_lock(v);
+        }
+        /* Re-keyed once: later locks keep the salt. */
+        {
+            const uint8_t *code = died ? DURESS : (const uint8_t *) "7777";
+            CHECK_EQ_INT(attempt(v, code, 4, T0), HUSH_UNLOCK_OK);
+            CHECK_EQ_INT(read_file(lock_path, mid, sizeof mid), LF_FILE_BYTES);
+            hush_vault_lock(v);
+            CHECK_EQ_INT(read_file(lock_path, pre, sizeof pre), LF_FILE_BYTES);
+            CHECK(memcmp(mid + 24, pre + 24, 16) == 0);
+        }
+        hush_vault_close(v);
+    }
+    sodium_memzero(old_key, sizeof old_key);
+}
+
+/* destroy_keys: all three files empty, nothing else in the folder, and no
+ * piece of the old lock file anywhere in it. */
+static void
+test_wipe(void)
+{
+    uint8_t old[LF_FILE_BYTES], buf[4096];
+    hush_vault *v = new_vault(HUSH_CODE_PIN, PIN, 4);
+    const char *paths[] = { lock_path, pages_path, journal_path };
+    size_t n, i, k;
+
+    CHECK_EQ_INT(hush_vault_set_duress(v, DURESS, 4), HUSH_OK);
+    write_bytes(pages_path, (const uint8_t *) "pages", 5);
+    write_bytes(journal_path, (const uint8_t *) "journal", 7);
+    CHECK_EQ_INT(read_file(lock_path, old, sizeof old), LF_FILE_BYTES);
+    CHECK_EQ_INT(hush_vault_destroy_keys(v), HUSH_OK);
+    CHECK_EQ_INT(hush_vault_state(v), HUSH_VAULT_NEW);
+    for (k = 0; k < 3; k++) {
+        CHECK_EQ_INT(file_size(paths[k]), 0);
+        n = read_file(paths[k], buf, sizeof buf);
+        CHECK(!contains(buf, n, old + 24, 16));
+        for (i = 0; i < LF_SLOTS; i++) CHECK(!contains(buf, n, old + LF_SLOTS_OFFSET + i * LF_SLOT_BYTES, LF_SLOT_BYTES));
+    }
+    CHECK(only_vault_files());
+    /* A new vault can be made in the same folder. */
+    CHECK_EQ_INT(hush_vault_create(v, HUSH_CODE_PIN, PIN, 4, OPS, MEM_KIB, T0), HUSH_OK);
+    hush_vault_close(v);
+    v = open_vault();
+    CHECK_EQ_INT(hush_vault_destroy_keys(v), HUSH_OK); /* also from LOCKED */
+    CHECK_EQ_INT(file_size(lock_path), 0);
+    hush_vault_close(v);
+    v = open_vault();
+    CHECK_EQ_INT(hush_vault_state(v), HUSH_VAULT_NEW);
+    hush_vault_close(v);
+}
+
+/* Attempts killed between counting and checking never brick the vault: at
+ * the limit the next attempt wipes. */
+static void
+test_attempts_killed(void)
+{
+    uint8_t file[LF_FILE_BYTES];
+    hush_vault *v = new_vault(HUSH_CODE_PIN, PIN, 4);
+    uint64_t retry;
+    int i, rc;
+
+    CHECK_EQ_INT(hush_vault_set_attempt_limit(v, 2), HUSH_OK);
+    hush_vault_close(v);
+    for (i = 0; i < 4; i++) {
+        v = NULL;
+        rc = hush_vault_open(&v, dir);
+        CHECK_EQ_INT(rc, HUSH_OK); /* never HUSH_ERR_LOCKFILE_FORMAT */
+        if (v == NULL) return;
+        if (hush_vault_state(v) == HUSH_VAULT_NEW) { hush_vault_close(v); break; }
+        rc = hush_vault_begin_attempt(v, T0, &retry);
+        CHECK_EQ_INT(rc, i < 2 ? HUSH_OK : HUSH_UNLOCK_WIPED);
+        hush_vault_close(v); /* killed: no unlock */
+    }
+    CHECK_EQ_INT(i, 3);
+    CHECK_EQ_INT(file_size(lock_path), 0);
+    v = open_vault();
+    CHECK_EQ_INT(hush_vault_state(v), HUSH_VAULT_NEW);
+    hush_vault_close(v);
+
+    /* Past the limit (failed 5 of 2, as an older build could leave it):
+     * read, and wiped at the next attempt. */
+    v = new_vault(HUSH_CODE_PIN, PIN, 4);
+    CHECK_EQ_INT(hush_vault_set_attempt_limit(v, 2), HUSH_OK);
+    hush_vault_close(v);
+    CHECK_EQ_INT(read_file(lock_path, file, sizeof file), LF_FILE_BYTES);
+    file[52] = 5;
+    write_bytes(lock_path, file, sizeof file);
+    write_bytes(pages_path, (const uint8_t *) "pages", 5);
+    v = open_vault();
+    CHECK_EQ_INT(hush_vault_state(v), HUSH_VAULT_LOCKED);
+    CHECK_EQ_INT(hush_vault_attempts_left(v), 0);
+    CHECK_EQ_INT(hush_vault_begin_attempt(v, T0, &retry), HUSH_UNLOCK_WIPED);
+    CHECK_EQ_INT(hush_vault_state(v), HUSH_VAULT_NEW);
+    CHECK_EQ_INT(file_size(lock_path), 0);
+    CHECK_EQ_INT(file_size(pages_path), 0);
+    hush_vault_close(v);
+}
+
+static void
+test_clock_set_back(void)
+{
+    hush_vault *v = new_vault(HUSH_CODE_PIN, PIN, 4);
+    const uint64_t hour = 3600000;
+
+    CHECK_EQ_INT(hush_vault_clock_set_back(v), 0);
+    hush_vault_lock(v);
+    CHECK_EQ_INT(attempt(v, PIN, 4, T0 + hour), HUSH_UNLOCK_OK);
+    CHECK_EQ_INT(hush_vault_clock_set_back(v), 0);
+    hush_vault_lock(v);
+    /* Within the tolerance: not set back. */
+    CHECK_EQ_INT(attempt(v, PIN, 4, T0 + hour - HUSH_CLOCK_TOLERANCE_MS), HUSH_UNLOCK_OK);
+    CHECK_EQ_INT(hush_vault_clock_set_back(v), 0);
+    hush_vault_lock(v);
+    hush_vault_close(v);
+    v = open_vault(); /* the mark survives a restart */
+    CHECK_EQ_INT(attempt(v, PIN, 4, T0), HUSH_UNLOCK_OK);
+    CHECK_EQ_INT(hush_vault_clock_set_back(v), 1);
+    CHECK(hush_vault_clock(v) == T0 + hour); /* never lowered */
+    CHECK_EQ_INT(hush_vault_set_attempt_limit(v, 5), HUSH_OK);
+    CHECK_EQ_INT(hush_vault_clock_set_back(v), 1); /* for the whole session */
+    hush_vault_lock(v);
+    CHECK_EQ_INT(hush_vault_clock_set_back(v), 0);
+    CHECK_EQ_INT(attempt(v, PIN, 4, T0 + 2 * hour), HUSH_UNLOCK_OK);
+    CHECK_EQ_INT(hush_vault_clock_set_back(v), 0);
+    hush_vault_close(v);
+}
+
+static void
+test_store_counter(void)
+{
+    hush_vault *v = new_vault(HUSH_CODE_PIN, PIN, 4);
+
+    CHECK(hush_vault_store_counter(v) == 0);
+    CHECK_EQ_INT(hush_vault_store_committed(v, 5, 0), HUSH_OK);
+    CHECK_EQ_INT(hush_vault_store_committed(v, 1ull << 40, 0), HUSH_OK);
+    CHECK_EQ_INT(hush_vault_store_committed(v, 3, 0), HUSH_ERR_ARGUMENT); /* only grows */
+    CHECK(hush_vault_store_counter(v) == 1ull << 40);
+    hush_vault_lock(v);
+    CHECK(hush_vault_store_counter(v) == 0); /* locked: unknown */
+    CHECK_EQ_INT(hush_vault_store_committed(v, 6, 0), HUSH_ERR_STATE);
+    CHECK_EQ_INT(attempt(v, PIN, 4, T0), HUSH_UNLOCK_OK);
+    CHECK(hush_vault_store_counter(v) == 1ull << 40);
+    CHECK_EQ_INT(hush_vault_set_duress(v, DURESS, 4), HUSH_OK);
+    hush_vault_close(v);
+    v = open_vault();
+    CHECK_EQ_INT(attempt(v, PIN, 4, T0), HUSH_UNLOCK_OK);
+    CHECK(hush_vault_store_counter(v) == 1ull << 40);
+    hush_vault_lock(v);
+    CHECK_EQ_INT(attempt(v, DURESS, 4, T0), HUSH_UNLOCK_DURESS);
+    CHECK(hush_vault_store_counter(v) == 0); /* a new data key, a new store */
+    hush_vault_close(v);
+}
+
 int
 main(void)
 {
@@ -393,6 +721,12 @@ main(void)
     test_change_code();
     test_bad_files();
     test_deniability();
+    test_history();
+    test_duress_rekey();
+    test_wipe();
+    test_attempts_killed();
+    test_clock_set_back();
+    test_store_counter();
     if (dir[0]) { char cmd[128]; snprintf(cmd, sizeof cmd, "rm -rf %s", dir); if (system(cmd) != 0) return 1; }
     return check_done();
 }
