@@ -6,7 +6,7 @@
 #   2. C units under ASan + UBSan (build/san/)
 #   3. the wasm builds (build/wasm/, web/dist/)
 #   4. node:test against the wasm build (tests/js/)
-#   5. end-to-end in headless Chromium (tests/e2e/)
+#   5. end-to-end in headless Chromium and Firefox ESR (tests/e2e/)
 #
 # HUSH_TESTS=c,san,js,e2e picks a subset.
 set -uo pipefail
@@ -90,7 +90,7 @@ if [[ $parts == *,js,* ]]; then
 fi
 
 if [[ $parts == *,e2e,* ]]; then
-  section "end to end, headless Chromium"
+  section "end to end, headless Chromium and Firefox ESR"
   run_node_tests e2e --test-concurrency=1 tests/e2e/
 fi
 
