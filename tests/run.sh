@@ -7,7 +7,7 @@
 #   2b. fuzz: clang libFuzzer build (build/fuzz/), units + a smoke run of every fuzzer
 #   3. the wasm builds (build/wasm/, web/dist/)
 #   4. node:test against the wasm build (tests/js/)
-#   5. end-to-end in headless Chromium (tests/e2e/)
+#   5. end-to-end in headless Chromium and Firefox ESR (tests/e2e/)
 #
 # HUSH_TESTS=c,san,fuzz,js,e2e picks a subset.
 set -uo pipefail
@@ -101,7 +101,7 @@ if [[ $parts == *,js,* ]]; then
 fi
 
 if [[ $parts == *,e2e,* ]]; then
-  section "end to end, headless Chromium"
+  section "end to end, headless Chromium and Firefox ESR"
   run_node_tests e2e --test-concurrency=1 tests/e2e/
 fi
 
