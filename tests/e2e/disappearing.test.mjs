@@ -71,7 +71,7 @@ test('an after-read timer: gone from the view and from the vault files within 1 
   }
 });
 
-test('turning the clock back brings nothing back, before or after a restart', async () => {
+test('turning the clock back brings nothing back; set back a day across a restart, every started timer has run out', async () => {
   const { url } = await server();
   const t0 = new Date('2030-01-01T12:00:00Z').getTime();
   let browser = await launch();
@@ -100,11 +100,11 @@ test('turning the clock back brings nothing back, before or after a restart', as
     page = await blankPage(browser, url);
     await openHush(page);
     assert.deepEqual(await call(page, 'unlock', '2580'), { ok: true });
-    assert.deepEqual((await call(page, 'messages', id, 'bob')).map((m) => m.body), ['one hour'], 'after a restart');
-    // Forward only expires early: an hour later it goes too, and stays gone.
+    // Earlier than the high-water mark by more than the tolerance
+    // (HUSH_CLOCK_TOLERANCE_MS): how long the app was closed is unknown,
+    // so the hour may have passed too.
+    assert.deepEqual(await call(page, 'messages', id, 'bob'), [], 'after a restart');
     await page.clock.setSystemTime(t0 + 3_601_000);
-    assert.deepEqual(await call(page, 'messages', id, 'bob'), []);
-    await page.clock.setSystemTime(t0);
     assert.deepEqual(await call(page, 'messages', id, 'bob'), []);
   } finally {
     await browser.close().catch(() => {});

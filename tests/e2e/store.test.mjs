@@ -3,12 +3,11 @@
 // consistency under SIGKILL of the whole browser during a stream of writes.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import { CHROMIUM, FLAGS, launch, server, stopServer } from './browser.mjs';
+import { launch, server, stopServer } from './browser.mjs';
+import { killHard, startChromium } from './crash.mjs';
 import { blankPage, call, filesContaining, openHush, originStorage } from './harness.mjs';
 import { opfsTree, vaultDirName, vaultFiles } from './vault-files.mjs';
 
@@ -47,32 +46,6 @@ test('nothing in the clear in the vault files, no other file, nothing in Indexed
     await browser.close().catch(() => {});
   }
 });
-
-// Our own Chromium process, so the test can SIGKILL it like a crash.
-async function startChromium(profileDir) {
-  const child = spawn(CHROMIUM, [...FLAGS, `--user-data-dir=${profileDir}`, '--remote-debugging-port=0', 'about:blank'],
-    { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
-  const endpoint = await new Promise((resolve, reject) => {
-    let seen = '';
-    child.stderr.on('data', (chunk) => {
-      seen += chunk;
-      const match = seen.match(/DevTools listening on (ws:\/\/\S+)/);
-      if (match) resolve(match[1]);
-    });
-    child.on('exit', () => reject(new Error(`chromium exited: ${seen.slice(-500)}`)));
-  });
-  const browser = await chromium.connectOverCDP(endpoint);
-  const context = browser.contexts()[0];
-  const page = context.pages()[0] ?? (await context.newPage());
-  return { child, browser, page };
-}
-
-function killHard(child) {
-  return new Promise((resolve) => {
-    child.once('exit', resolve);
-    try { process.kill(-child.pid, 'SIGKILL'); } catch { resolve(); }
-  });
-}
 
 test('SIGKILL during a stream of writes, 8 times: the store opens, passes integrity_check, keeps every acknowledged message', async () => {
   const { url } = await server();
