@@ -24,6 +24,7 @@ export { HushError };
 const KINDS = ['pin', 'pattern', 'passphrase'];
 const WIPE_CHANNEL = 'hush:wipe';
 const UNLOCK_MARGIN_MS = 30;
+const DURESS_CLEAR_DELAY_MS = 1500;
 
 function encodeCode(code, kind) {
   if (code instanceof Uint8Array) return code;
@@ -331,7 +332,19 @@ export class Hush extends EventTarget {
       }
     };
     const page = async () => {
-      errors.push(...(await wipePageStorage({ clearSiteDataUrl: this.#options.clearSiteDataUrl, keepStorage: keepVault })).map(String));
+      // After a duress unlock the vault's own files are set aside for a
+      // full Clear-Site-Data and written back (worker.js, suspendFiles).
+      // While they are away the core waits, so this runs only once the
+      // unlock's first view has long been drawn (DURESS_CLEAR_DELAY_MS):
+      // a duress unlock must not be slower to show than any other.
+      const { clearSiteDataUrl } = this.#options;
+      if (keepVault && clearSiteDataUrl) await new Promise((resolve) => setTimeout(resolve, DURESS_CLEAR_DELAY_MS));
+      const aside = keepVault && clearSiteDataUrl ? (await this.#post('suspendFiles')).suspended : false;
+      try {
+        errors.push(...(await wipePageStorage({ clearSiteDataUrl, keepStorage: keepVault && !aside })).map(String));
+      } finally {
+        if (aside) await this.#post('resumeFiles');
+      }
       this.lastWipeErrors = errors;
     };
     const work = keepVault ? wipe().then(page) : this.#restart(async () => { await wipe(); await page(); });

@@ -61,9 +61,13 @@ async function openOpfs(names) {
   };
 }
 
+// While Clear-Site-Data runs after a duress unlock, the vault's OPFS files
+// are away (suspendFiles .. resumeFiles): the core waits for them.
+let filesBack = null;
+
 // Every write of the core, through the storage's group commit.
-const write = (fn) => storage.run(fn);
-const read = (fn) => storage.run(fn, { persist: false });
+const write = async (fn) => { await filesBack; return storage.run(fn); };
+const read = async (fn) => { await filesBack; return storage.run(fn, { persist: false }); };
 
 // Runs fn with the code and zeroes the code afterwards, whatever happens.
 function usingCode(code, fn) {
@@ -174,6 +178,54 @@ const ops = {
       database: storage.kind === 'idbfs' ? neutralName : null, files: Object.values(core.constants.files) } : {};
     const errors = await wipeStorage(keep);
     return { errors: errors.map(String) };
+  },
+
+  // After a duress unlock, Clear-Site-Data "*" is the only way to make the
+  // browser drop what the messenger itself kept in IndexedDB (Chromium's
+  // LevelDB keeps deleted records in its files), but it also deletes the
+  // new vault's files. So: copy the three files (ciphertext and a lock file
+  // under the new keys only), let go of them, let the page call
+  // Clear-Site-Data, then write them back. On the IndexedDB fallback there
+  // is no such copy to make: suspended is false and the page asks only for
+  // cache and cookies.
+  async suspendFiles() {
+    if (storage.kind !== 'opfs' || filesBack) return { suspended: false };
+    const copies = {};
+    for (const name of Object.values(core.constants.files)) {
+      const { handle } = core.module.FS.lookupPath(`${VAULT_DIR}/${name}`).node;
+      const bytes = new Uint8Array(handle.getSize());
+      handle.read(bytes, { at: 0 });
+      copies[name] = bytes;
+    }
+    storage.close();
+    let release;
+    filesBack = new Promise((resolve) => { release = resolve; });
+    storage.suspended = { copies, release };
+    return { suspended: true };
+  },
+
+  async resumeFiles() {
+    const { copies, release } = storage.suspended ?? {};
+    if (!copies) return { resumed: false };
+    const names = Object.values(core.constants.files);
+    try {
+      const opened = await openOpfsVault(neutralName, names);
+      for (const name of names) {
+        const node = core.module.FS.lookupPath(`${VAULT_DIR}/${name}`).node;
+        node.handle = opened.handles[name];
+        node.handle.truncate(0);
+        node.handle.write(copies[name], { at: 0 });
+        node.handle.flush();
+        copies[name].fill(0);
+      }
+      storage.close = () => opened.close();
+      storage.removeOrphans = () => removeOrphans(opened.dir, names);
+    } finally {
+      delete storage.suspended;
+      filesBack = null;
+      release();
+    }
+    return { resumed: true };
   },
 
   // ---- the store ----
