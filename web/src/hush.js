@@ -59,6 +59,8 @@ export class Hush extends EventTarget {
   #status;
   #ready = Promise.resolve(); // calls wait for this: a Worker being replaced
   #background = Promise.resolve(); // the origin wipe and Worker restart, if any
+  #hurry = null; // ends the wait before a duress unlock's Clear-Site-Data
+  #spare = null; // the next Worker, loaded ahead
   #idleTimer = null;
   #activity = () => this.#armIdleTimer();
   #visibility = () => {
@@ -102,9 +104,19 @@ export class Hush extends EventTarget {
     return hush;
   }
 
+  // A Worker with its scripts and the core loaded, but no vault opened (a
+  // sync access handle is exclusive): the next fresh Worker, ready before
+  // it is needed, so a lock or a wipe can start one offline.
+  #spawn() {
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'hush' });
+    worker.postMessage({ id: 0, op: 'load', args: [{ flavour: this.#options.init.flavour }] });
+    return worker;
+  }
+
   // A fresh Worker, initialised: it has never held a key.
   async #startWorker() {
-    const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'hush' });
+    const worker = this.#spare ?? this.#spawn();
+    this.#spare = this.#spawn();
     this.#worker = worker;
     worker.onmessage = ({ data: { id, result, error, event } }) => {
       if (event === 'expired') {
@@ -279,6 +291,9 @@ export class Hush extends EventTarget {
   // a fresh Worker serves the lock screen. Resolves once that one is ready.
   async lock() {
     if (this.state !== 'unlocked') return;
+    // A duress unlock's origin wipe runs in this Worker: it finishes first.
+    this.#hurry?.();
+    await this.#background;
     this.#setStatus(await this.#call('lock'));
     await this.#restart();
   }
@@ -338,7 +353,13 @@ export class Hush extends EventTarget {
       // unlock's first view has long been drawn (DURESS_CLEAR_DELAY_MS):
       // a duress unlock must not be slower to show than any other.
       const { clearSiteDataUrl } = this.#options;
-      if (keepVault && clearSiteDataUrl) await new Promise((resolve) => setTimeout(resolve, DURESS_CLEAR_DELAY_MS));
+      if (keepVault && clearSiteDataUrl) {
+        await new Promise((resolve) => {
+          const timer = setTimeout(resolve, DURESS_CLEAR_DELAY_MS);
+          this.#hurry = () => { clearTimeout(timer); resolve(); };
+        });
+        this.#hurry = null;
+      }
       const aside = keepVault && clearSiteDataUrl ? (await this.#post('suspendFiles')).suspended : false;
       try {
         errors.push(...(await wipePageStorage({ clearSiteDataUrl, keepStorage: keepVault && !aside })).map(String));
@@ -450,6 +471,8 @@ export class Hush extends EventTarget {
     }
     document.removeEventListener('visibilitychange', this.#visibility);
     this.#terminate();
+    this.#spare?.terminate();
+    this.#spare = null;
     this.#tabLock.release();
   }
 }

@@ -84,10 +84,20 @@ function stopSweeps() {
   sweepAt = null;
 }
 
+let coreLoading = null;
+
 const ops = {
+  // A spare Worker loads its scripts and the core ahead of need (hush.js),
+  // so the fresh Worker after a lock starts even with the network gone.
+  async load({ flavour }) {
+    coreLoading ??= loadCore({ flavour });
+    await coreLoading;
+    return true;
+  },
+
   // persistence: 'auto' (OPFS where sync access handles exist) or 'idbfs'.
   async init({ flavour, name, kdf: cost, persistence = 'auto' }) {
-    core = await loadCore({ flavour });
+    core = await (coreLoading ??= loadCore({ flavour }));
     kdf = cost ?? null;
     neutralName = await vaultDirName(name);
     const names = Object.values(core.constants.files);
@@ -335,7 +345,7 @@ self.onmessage = async ({ data: { id, op, args = [], now } }) => {
   if (typeof now === 'number') pageClock = { now, at: performance.now() };
   try {
     if (!Object.hasOwn(ops, op)) throw new HushError('ERR_ARGUMENT', `unknown operation ${op}`);
-    if (op !== 'init' && !core) throw new HushError('ERR_STATE', 'core not loaded');
+    if (op !== 'init' && op !== 'load' && !core) throw new HushError('ERR_STATE', 'core not loaded');
     self.postMessage({ id, result: await ops[op](...args) });
   } catch (error) {
     const wire = error instanceof HushError ? error.toJSON() : { code: 'ERR_INTERNAL', message: String(error?.message ?? error) };
