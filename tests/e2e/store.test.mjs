@@ -1,51 +1,55 @@
-// The store end to end in Chromium: nothing in the clear in the vault's
+// The store end to end: in Chromium and Firefox ESR, nothing in the clear in the vault's
 // three OPFS files and nothing in IndexedDB, identities isolated, and crash
-// consistency under SIGKILL of the whole browser during a stream of writes.
+// consistency under SIGKILL of the whole browser (Chromium) during a stream
+// of writes.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launch, server, stopServer } from './browser.mjs';
+import { BROWSERS, launch, server, stopServer } from './browser.mjs';
 import { killHard, startChromium } from './crash.mjs';
 import { blankPage, call, filesContaining, openHush, originStorage } from './harness.mjs';
 import { opfsTree, vaultDirName, vaultFiles } from './vault-files.mjs';
 
 after(stopServer);
 
-test('nothing in the clear in the vault files, no other file, nothing in IndexedDB; identities isolated', async () => {
-  const canary = `CANARY-store-${Date.now()}`;
-  const { url } = await server();
-  const browser = await launch();
-  try {
-    const page = await blankPage(browser, url);
-    await openHush(page);
-    await call(page, 'create', 'a long passphrase', { kind: 'passphrase' });
-    const alice = await call(page, 'createIdentity', { name: `alice ${canary}` });
-    const bob = await call(page, 'createIdentity', { name: 'bob' });
-    for (let i = 0; i < 60; i++) {
-      await call(page, 'addMessage', alice.id, { conversation: `carol ${canary}`, sender: 'carol', body: `${canary} ${i}`, sentAt: Date.now() });
-    }
-    await call(page, 'addMessage', bob.id, { conversation: 'dave', sender: 'me', body: 'hello dave', sentAt: Date.now(), outgoing: true });
-    await call(page, 'addAttachment', alice.id, 1, { name: `${canary}.txt`, type: 'text/plain', data: new TextEncoder().encode(canary.repeat(100)) });
+for (const kind of BROWSERS) {
+  test(`nothing in the clear in the vault files, no other file, nothing in IndexedDB; identities isolated (${kind})`, async () => {
+    const canary = `CANARY-store-${Date.now()}`;
+    const { url } = await server();
+    const browser = await launch({ browser: kind });
+    try {
+      const page = await blankPage(browser, url);
+      await openHush(page);
+      await call(page, 'create', 'a long passphrase', { kind: 'passphrase' });
+      const alice = await call(page, 'createIdentity', { name: `alice ${canary}` });
+      const bob = await call(page, 'createIdentity', { name: 'bob' });
+      for (let i = 0; i < 60; i++) {
+        await call(page, 'addMessage', alice.id, { conversation: `carol ${canary}`, sender: 'carol', body: `${canary} ${i}`, sentAt: Date.now() });
+      }
+      await call(page, 'addMessage', bob.id, { conversation: 'dave', sender: 'me', body: 'hello dave', sentAt: Date.now(), outgoing: true });
+      await page.evaluate(([id, text]) => window.hush.addAttachment(id, 1, { name: `${text}.txt`, type: 'text/plain',
+      data: new TextEncoder().encode(text.repeat(100)) }), [alice.id, canary]);
 
-    // Isolation through the API.
-    assert.deepEqual((await call(page, 'conversations', bob.id)).map((c) => c.id), ['dave']);
-    assert.deepEqual(await call(page, 'messages', bob.id, `carol ${canary}`), []);
-    assert.equal((await call(page, 'messages', alice.id, `carol ${canary}`, { limit: 100 })).length, 60);
+      // Isolation through the API.
+      assert.deepEqual((await call(page, 'conversations', bob.id)).map((c) => c.id), ['dave']);
+      assert.deepEqual(await call(page, 'messages', bob.id, `carol ${canary}`), []);
+      assert.equal((await call(page, 'messages', alice.id, `carol ${canary}`, { limit: 100 })).length, 60);
 
-    assert.deepEqual((await originStorage(page)).indexedDB, {});
-    assert.deepEqual(await opfsTree(page), { [vaultDirName()]: ['0', '1', '2'] });
-    const needle = Buffer.from(canary);
-    for (const [name, bytes] of Object.entries(await vaultFiles(page))) {
-      assert.equal(Buffer.from(bytes).indexOf(needle), -1, `canary in file ${name}`);
+      assert.deepEqual((await originStorage(page)).indexedDB, {});
+      assert.deepEqual(await opfsTree(page), { [vaultDirName()]: ['0', '1', '2'] });
+      const needle = Buffer.from(canary);
+      for (const [name, bytes] of Object.entries(await vaultFiles(page))) {
+        assert.equal(Buffer.from(bytes).indexOf(needle), -1, `canary in file ${name}`);
+      }
+      await browser.close({ keepProfile: true });
+      assert.deepEqual(await filesContaining(browser.profileDir, [needle]), []);
+    } finally {
+      await browser.close().catch(() => {});
     }
-    await browser.close({ keepProfile: true });
-    assert.deepEqual(await filesContaining(browser.profileDir, [needle]), []);
-  } finally {
-    await browser.close().catch(() => {});
-  }
-});
+  });
+}
 
 test('SIGKILL during a stream of writes, 8 times: the store opens, passes integrity_check, keeps every acknowledged message', async () => {
   const { url } = await server();
