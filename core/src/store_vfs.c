@@ -472,7 +472,9 @@ commit(crypt_file *f)
 }
 
 /* Replays a valid journal of commit `want` (or of any commit when want is
- * 0); 1 if it did, 0 if there was none to replay, -1 on an I/O error. */
+ * 0); 1 if it did, 2 if the journal is ours but not that commit's (stale:
+ * its scrub was cut short), 0 if there is no journal of ours, -1 on an I/O
+ * error. */
 static int
 replay(crypt_file *f, uint64_t want, uint64_t *counter)
 {
@@ -494,7 +496,7 @@ replay(crypt_file *f, uint64_t want, uint64_t *counter)
     t = table_blocks(n);
     if ((want != 0 && c != want) || n > MAX_PAGES / 2 || pages > MAX_PAGES ||
         (uint64_t) size < (uint64_t) (1 + t + n) * BLOCK) {
-        return 0;
+        return 2;
     }
     if ((body = malloc((size_t) (t + n) * BLOCK + 1)) == NULL || (list = malloc((n ? n : 1) * sizeof *list)) == NULL) {
         free(body);
@@ -502,11 +504,11 @@ replay(crypt_file *f, uint64_t want, uint64_t *counter)
     }
     rc = pread_all(f->jfd, body, (size_t) (t + n) * BLOCK, BLOCK) == 0 ? 1 : -1;
     crypto_generichash(digest, sizeof digest, body, (size_t) (t + n) * BLOCK, NULL, 0);
-    if (rc == 1 && sodium_memcmp(digest, plain + 16, 32) != 0) rc = 0; /* torn: the old database stands */
+    if (rc == 1 && sodium_memcmp(digest, plain + 16, 32) != 0) rc = 2; /* torn: the old database stands */
     for (i = 0; rc == 1 && i < n; i++) {
         list[i].pgno = get_le32(body + 4 * i);
         list[i].block = body + (size_t) (t + i) * BLOCK;
-        if (list[i].pgno == 0 || list[i].pgno > pages) rc = 0;
+        if (list[i].pgno == 0 || list[i].pgno > pages) rc = 2;
     }
     if (rc == 1 && apply(f, list, n, pages, c) != SQLITE_OK) rc = -1;
     if (rc == 1) *counter = c;
@@ -683,7 +685,7 @@ recover(crypt_file *f, const hush_vfs_files *files)
 {
     uint64_t counter = 0;
     uint32_t pages = 0;
-    int header = read_header(f, &counter, &pages) == 0, replayed;
+    int header = read_header(f, &counter, &pages) == 0, journal, replayed;
     off_t size = file_size(f->fd);
 
     if (header) {
@@ -692,8 +694,9 @@ recover(crypt_file *f, const hush_vfs_files *files)
     }
     /* A journal one commit ahead means that commit was cut short; with no
      * valid header, any valid journal of ours is the newest state. */
-    replayed = replay(f, header ? counter + 1 : 0, &counter);
-    if (replayed < 0) return HUSH_ERR_IO;
+    journal = replay(f, header ? counter + 1 : 0, &counter);
+    if (journal < 0) return HUSH_ERR_IO;
+    replayed = journal == 1;
     if (!header && !replayed && size > 0) {
         if (files->min_counter != 0) return HUSH_ERR_STORE_DAMAGED;
         /* Written under a key that no longer exists (a wipe cut short by a
@@ -702,8 +705,12 @@ recover(crypt_file *f, const hush_vfs_files *files)
         f->disk_pages = 0;
         f->counter = 0;
     }
-    if (replayed || header) {
-        /* A stale journal's ciphertext need not stay either. */
+    if (journal != 0) {
+        /* A replayed or stale journal of ours: its ciphertext goes too. Any
+         * other journal was scrubbed by its commit (a crash before its
+         * header leaves ciphertext of a commit that never happened, until
+         * the next commit overwrites it), so an open does not rewrite the
+         * whole journal, which is as large as the largest commit. */
         off_t jsize = file_size(f->jfd);
         if (jsize >= BLOCK && randomize_blocks(f->jfd, 0, (uint64_t) jsize / BLOCK) != 0) return HUSH_ERR_IO;
     }
