@@ -18,19 +18,21 @@ FileSystemSyncAccessHandle.prototype.write = function (buffer, options) {
   return write.call(this, buffer, options);
 };
 
-// The same message as bench_store.c's insert_one (pattern 0).
+// The same message as bench_store.c's insert_one (pattern 0), in the
+// store's schema (every row carries its identity: 1, as bench_store.c's).
 const BASE_MS = 1767225600000;
+const IDENTITY = 1;
 const conversationId = (k) => `05c0ffee${'0'.repeat(54)}${k.toString(16).padStart(4, '0')}`;
 
 function insertOne(i) {
   const conv = conversationId(i % 20);
   const outgoing = i % 3 === 0 ? 1 : 0;
   const sentAt = BASE_MS + i * 1000;
-  db.exec({ sql: sql.conv, bind: [conv] });
-  db.selectValue(sql.mode, [conv]);
+  db.selectValue(sql.mode, [IDENTITY, conv]);
+  db.exec({ sql: sql.conv, bind: [IDENTITY, conv] });
   db.exec({
     sql: sql.msg,
-    bind: [conv, outgoing ? '05me' : conv,
+    bind: [IDENTITY, conv, outgoing ? '05me' : conv,
       `Message ${i}: the quick brown fox jumps over the lazy dog, then checks the time twice.`,
       sentAt, sentAt, outgoing, outgoing ? sentAt : null, 0, 0, null],
   });
@@ -81,7 +83,7 @@ const ops = {
   // hush_messages' query: the newest 50 of conversation 3, as JSON text.
   last50() {
     const t0 = performance.now();
-    const json = db.selectValue(sql.last, [conversationId(3), 0, BASE_MS, 50]);
+    const json = db.selectValue(sql.last, [IDENTITY, conversationId(3), 0, BASE_MS, 50]);
     return { ms: performance.now() - t0, length: json.length };
   },
   sizeBytes: () => db.selectValue('SELECT page_count * page_size FROM pragma_page_count, pragma_page_size'),
