@@ -2,7 +2,8 @@
 # Set-up for a fresh machine of this kind; idempotent, so both README commands
 # call it on every run and a second run installs and fetches nothing.
 #
-#  1. Debian packages that are missing (emscripten, chromium, cmake, ...).
+#  1. Debian packages that are missing (emscripten, chromium, firefox-esr,
+#     cmake, ...).
 #  2. Pinned third-party sources into .deps/ (ignored by git), each checked
 #     against emsdk-config/sources.sha256: libsodium from Debian's source
 #     package, the SQLite amalgamation from the better-sqlite3 npm tarball.
@@ -21,6 +22,7 @@ say() { echo "setup: $*"; }
 NEEDED=(
   "emcc                          emscripten"
   "/usr/bin/chromium             chromium"
+  "/usr/bin/firefox-esr          firefox-esr"
   "cmake                         cmake"
   "make                          make"
   "cc                            gcc"

@@ -4,18 +4,19 @@
 #
 #   1. C units natively (ctest, build/)          also builds build/hush
 #   2. C units under ASan + UBSan (build/san/)
+#   2b. fuzz: clang libFuzzer build (build/fuzz/), units + a smoke run of every fuzzer
 #   3. the wasm builds (build/wasm/, web/dist/)
 #   4. node:test against the wasm build (tests/js/)
-#   5. end-to-end in headless Chromium (tests/e2e/)
+#   5. end-to-end in headless Chromium and Firefox ESR (tests/e2e/)
 #
-# HUSH_TESTS=c,san,js,e2e picks a subset.
+# HUSH_TESTS=c,san,fuzz,js,e2e picks a subset.
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 bash emsdk-config/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
 source emsdk-config/env.sh
 
-parts=",${HUSH_TESTS:-c,san,js,e2e},"
+parts=",${HUSH_TESTS:-c,san,fuzz,js,e2e},"
 jobs=$(nproc)
 passed=0
 failed=0
@@ -72,6 +73,16 @@ if [[ $parts == *,san,* ]]; then
   fi
 fi
 
+if [[ $parts == *,fuzz,* ]]; then
+  section "fuzzers (clang, libFuzzer + ASan + UBSan): smoke runs"
+  if CC=clang cmake -S . -B build/fuzz -DHUSH_FUZZ=ON >"$log_dir/cmake-fuzz.log" 2>&1 &&
+     cmake --build build/fuzz -j"$jobs" >>"$log_dir/cmake-fuzz.log" 2>&1; then
+    run_ctest build/fuzz fuzz
+  else
+    tail -20 "$log_dir/cmake-fuzz.log"; fail_step "fuzz build"
+  fi
+fi
+
 if [[ $parts == *,js,* || $parts == *,e2e,* ]]; then
   section "wasm build"
   if emcmake cmake -S . -B build/wasm -DCMAKE_BUILD_TYPE=Release >"$log_dir/cmake-wasm.log" 2>&1 &&
@@ -90,7 +101,7 @@ if [[ $parts == *,js,* ]]; then
 fi
 
 if [[ $parts == *,e2e,* ]]; then
-  section "end to end, headless Chromium"
+  section "end to end, headless Chromium and Firefox ESR"
   run_node_tests e2e --test-concurrency=1 tests/e2e/
 fi
 

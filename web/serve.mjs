@@ -3,7 +3,7 @@
 // first); tests import startServer() and listen on a free port.
 //
 //   /                 -> /app/
-//   /clear-site-data  answers with Clear-Site-Data: "*", so the browser drops
+//   /clear-site-data  answers with Clear-Site-Data: "*" (or ?types=a,b), so the browser drops
 //                     what page JS cannot reach (HTTP cache, HttpOnly cookies)
 import { createServer } from 'node:http';
 import { createReadStream } from 'node:fs';
@@ -27,6 +27,8 @@ const SECURITY_HEADERS = {
   'Cache-Control': 'no-store',
 };
 
+const CLEAR_TYPES = ['cache', 'cookies', 'storage', 'executionContexts'];
+
 async function handle(req, res) {
   const url = new URL(req.url, 'http://localhost');
   if (url.pathname === '/') {
@@ -34,7 +36,10 @@ async function handle(req, res) {
     return;
   }
   if (url.pathname === '/clear-site-data') {
-    res.writeHead(204, { ...SECURITY_HEADERS, 'Clear-Site-Data': '"*"' }).end();
+    // ?types=cache,cookies: after a duress unlock the new vault's files
+    // must stay, so "storage" is left out.
+    const types = (url.searchParams.get('types') ?? '').split(',').filter((t) => CLEAR_TYPES.includes(t));
+    res.writeHead(204, { ...SECURITY_HEADERS, 'Clear-Site-Data': types.length ? types.map((t) => `"${t}"`).join(', ') : '"*"' }).end();
     return;
   }
   let path = normalize(join(ROOT, decodeURIComponent(url.pathname)));

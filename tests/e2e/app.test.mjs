@@ -265,8 +265,9 @@ test('restore identity from a phrase; a wrong word is named with its position', 
     await page.locator('#restore-dialog').getByLabel('Name', { exact: true }).fill('Zero');
     await page.getByRole('button', { name: 'Restore', exact: true }).click();
     const alert = page.locator('#restore-dialog [role="alert"]');
-    await alert.filter({ hasText: 'zzzzz' }).waitFor();
-    assert.equal(await alert.innerText(), 'Unknown word "zzzzz" at position 3.');
+    await alert.filter({ hasText: 'position 3' }).waitFor();
+    // The position, never the word: a mistyped word is most of a real one.
+    assert.equal(await alert.innerText(), 'Unknown word at position 3.');
     assert.equal(await phrase.inputValue(), 'abbey abbey zzzzz abbey abbey abbey abbey abbey abbey abbey abbey abbey abbey',
       'the phrase stays to be corrected');
     await shots(page, 'restore-error');

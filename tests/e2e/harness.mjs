@@ -1,9 +1,6 @@
 // Helpers for end-to-end tests that drive the facade (web/src/hush.js)
 // directly in a page of the app's origin, and inspect what the browser
 // stores: every store the origin has, and the raw files of the profile.
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-
 export const TEST_KDF = { opslimit: 1, memlimitKib: 8 };
 
 // A page of the app's origin with nothing of the app on it.
@@ -91,23 +88,11 @@ export function plantCanaries(page, canary) {
   }, canary);
 }
 
-// Files under dir whose bytes contain any needle (Buffers), as
-// [file, needle index] pairs.
-export async function filesContaining(dir, needles) {
-  const hits = [];
-  const walk = async (path) => {
-    let entries;
-    try { entries = await readdir(path, { withFileTypes: true }); } catch { return; }
-    for (const entry of entries) {
-      const full = join(path, entry.name);
-      if (entry.isDirectory()) await walk(full);
-      else if (entry.isFile()) {
-        let bytes;
-        try { bytes = await readFile(full); } catch { continue; }
-        needles.forEach((needle, i) => { if (bytes.indexOf(needle) !== -1) hits.push([full, i]); });
-      }
-    }
-  };
-  await walk(dir);
-  return hits;
+// The raw-file scan lives with the examiner's other tools.
+export { filesContaining } from './forensics.mjs';
+
+// page.evaluate(fn, arg) with one argument, the form playwright (Chromium)
+// and puppeteer (Firefox) share, so a test body runs in both browsers.
+export function evaluate(page, fn, arg) {
+  return page.evaluate(fn, arg);
 }

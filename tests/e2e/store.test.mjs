@@ -1,43 +1,19 @@
-// The store end to end in Chromium: nothing in IndexedDB in the clear, no
-// grouping visible in names or sizes, identities isolated, and crash
+// The store end to end in Chromium: nothing in the clear in the vault's
+// three OPFS files and nothing in IndexedDB, identities isolated, and crash
 // consistency under SIGKILL of the whole browser during a stream of writes.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import { CHROMIUM, FLAGS, launch, server, stopServer } from './browser.mjs';
-import { blankPage, call, filesContaining, openHush } from './harness.mjs';
+import { launch, server, stopServer } from './browser.mjs';
+import { killHard, startChromium } from './crash.mjs';
+import { blankPage, call, filesContaining, openHush, originStorage } from './harness.mjs';
+import { opfsTree, vaultDirName, vaultFiles } from './vault-files.mjs';
 
 after(stopServer);
 
-// Every IndexedDB record of the origin: { db, key, bytes } with the file
-// contents IDBFS stores, or the structured value as JSON.
-function allRecords(page) {
-  return page.evaluate(async () => {
-    const out = [];
-    for (const { name } of await indexedDB.databases()) {
-      const db = await new Promise((resolve) => { const r = indexedDB.open(name); r.onsuccess = () => resolve(r.result); });
-      for (const store of db.objectStoreNames) {
-        const [keys, values] = await Promise.all(['getAllKeys', 'getAll'].map((method) => new Promise((resolve) => {
-          const r = db.transaction(store).objectStore(store)[method]();
-          r.onsuccess = () => resolve(r.result);
-        })));
-        keys.forEach((key, i) => {
-          const value = values[i];
-          out.push({ db: name, key: String(key), bytes: value?.contents ? Array.from(value.contents) : null,
-            json: value?.contents ? null : JSON.stringify(value) });
-        });
-      }
-      db.close();
-    }
-    return out;
-  });
-}
-
-test('IndexedDB holds nothing in the clear; equal-size files with unrelated names; identities isolated', async () => {
+test('nothing in the clear in the vault files, no other file, nothing in IndexedDB; identities isolated', async () => {
   const canary = `CANARY-store-${Date.now()}`;
   const { url } = await server();
   const browser = await launch();
@@ -58,17 +34,11 @@ test('IndexedDB holds nothing in the clear; equal-size files with unrelated name
     assert.deepEqual(await call(page, 'messages', bob.id, `carol ${canary}`), []);
     assert.equal((await call(page, 'messages', alice.id, `carol ${canary}`, { limit: 100 })).length, 60);
 
-    const records = await allRecords(page);
-    const data = records.filter((r) => r.db === '/hush-default-data' && r.bytes);
-    assert.ok(data.length >= 5, `${data.length} data files`);
+    assert.deepEqual((await originStorage(page)).indexedDB, {});
+    assert.deepEqual(await opfsTree(page), { [vaultDirName()]: ['0', '1', '2'] });
     const needle = Buffer.from(canary);
-    for (const record of records) {
-      assert.ok(!record.key.includes(canary) && !(record.json ?? '').includes(canary), record.key);
-      if (record.bytes) assert.equal(Buffer.from(record.bytes).indexOf(needle), -1, `canary in ${record.key}`);
-    }
-    for (const record of data) {
-      assert.match(record.key, /^\/hush-default-data\/[0-9a-f]{32}$/);
-      assert.equal(record.bytes.length, 16384, record.key);
+    for (const [name, bytes] of Object.entries(await vaultFiles(page))) {
+      assert.equal(Buffer.from(bytes).indexOf(needle), -1, `canary in file ${name}`);
     }
     await browser.close({ keepProfile: true });
     assert.deepEqual(await filesContaining(browser.profileDir, [needle]), []);
@@ -76,32 +46,6 @@ test('IndexedDB holds nothing in the clear; equal-size files with unrelated name
     await browser.close().catch(() => {});
   }
 });
-
-// Our own Chromium process, so the test can SIGKILL it like a crash.
-async function startChromium(profileDir) {
-  const child = spawn(CHROMIUM, [...FLAGS, `--user-data-dir=${profileDir}`, '--remote-debugging-port=0', 'about:blank'],
-    { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
-  const endpoint = await new Promise((resolve, reject) => {
-    let seen = '';
-    child.stderr.on('data', (chunk) => {
-      seen += chunk;
-      const match = seen.match(/DevTools listening on (ws:\/\/\S+)/);
-      if (match) resolve(match[1]);
-    });
-    child.on('exit', () => reject(new Error(`chromium exited: ${seen.slice(-500)}`)));
-  });
-  const browser = await chromium.connectOverCDP(endpoint);
-  const context = browser.contexts()[0];
-  const page = context.pages()[0] ?? (await context.newPage());
-  return { child, browser, page };
-}
-
-function killHard(child) {
-  return new Promise((resolve) => {
-    child.once('exit', resolve);
-    try { process.kill(-child.pid, 'SIGKILL'); } catch { resolve(); }
-  });
-}
 
 test('SIGKILL during a stream of writes, 8 times: the store opens, passes integrity_check, keeps every acknowledged message', async () => {
   const { url } = await server();

@@ -7,38 +7,20 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, server, stopServer } from './browser.mjs';
 import { blankPage, call, filesContaining, openHush, originStorage, plantCanaries, state } from './harness.mjs';
+import { opfsTree, vaultDirName, vaultFiles } from './vault-files.mjs';
 
 after(stopServer);
 
 const OPTIONS = { clearSiteDataUrl: '/clear-site-data' };
 
-// The lock file and one data chunk as IndexedDB holds them (IDBFS records).
-function storedFiles(page) {
-  return page.evaluate(async () => {
-    const existing = (await indexedDB.databases()).map((d) => d.name);
-    const read = (name) => new Promise((resolve, reject) => {
-      if (!existing.includes(name)) return resolve([]); // opening would create it
-      const request = indexedDB.open(name);
-      request.onerror = () => reject(request.error);
-      request.onsuccess = () => {
-        const db = request.result;
-        const all = db.transaction('FILE_DATA').objectStore('FILE_DATA').getAll();
-        all.onsuccess = () => {
-          db.close();
-          resolve(all.result.filter((r) => r.contents).map((r) => Array.from(r.contents.slice(0, 4096))));
-        };
-      };
-    });
-    return { lock: (await read('/hush-default'))[0], data: await read('/hush-default-data') };
-  });
-}
-
 // Byte strings that only the old vault had: its lock file's salt and slots,
 // and pieces of every encrypted data chunk.
-function oldVaultNeedles({ lock, data }) {
+// (The vault's files as OPFS holds them: 0 the lock file, 1 the pages.)
+function oldVaultNeedles(files) {
+  const lock = files['0'];
   const needles = [Buffer.from(lock.slice(24, 40))];
   for (let i = 0; i < 8; i++) needles.push(Buffer.from(lock.slice(128 + i * 80, 128 + i * 80 + 32)));
-  for (const chunk of data) needles.push(Buffer.from(chunk.slice(100, 132)));
+  for (let at = 100; at + 32 <= files['1'].length; at += 4096) needles.push(Buffer.from(files['1'].slice(at, at + 32)));
   return needles;
 }
 
@@ -62,9 +44,14 @@ function outsideWebStorage(hits) {
   return hits.filter(([file]) => !file.includes('/Local Storage/'));
 }
 
+// OPFS may hold only the vault's own directory (an empty vault after a
+// wipe: the next open recreates its three empty files).
 async function assertOriginHoldsOnly(page, allowedDatabases) {
   const stored = await originStorage(page);
   assert.deepEqual(Object.keys(stored.indexedDB).sort(), allowedDatabases.sort(), JSON.stringify(stored.indexedDB));
+  const tree = await opfsTree(page);
+  assert.deepEqual(Object.keys(tree).filter((name) => name !== vaultDirName()), [], JSON.stringify(tree));
+  stored.opfs = stored.opfs.filter((name) => name !== vaultDirName());
   assert.equal(stored.localStorage, 0);
   assert.equal(stored.sessionStorage, 0);
   assert.equal(stored.cookies, '');
@@ -90,7 +77,7 @@ test('a PIN vault keeps its data across a reload; the duress code leaves an empt
     const kept = await call(page, 'messages', id, 'bob', { limit: 50 });
     assert.equal(kept.length, 20);
     assert.equal(kept[0].body, `${canary} #19`);
-    const needles = [Buffer.from(canary), ...oldVaultNeedles(await storedFiles(page))];
+    const needles = [Buffer.from(canary), ...oldVaultNeedles(await vaultFiles(page))];
 
     await page.reload();
     assert.equal(await openHush(page, OPTIONS), 'locked');
@@ -99,27 +86,21 @@ test('a PIN vault keeps its data across a reload; the duress code leaves an empt
     assert.deepEqual(await call(page, 'identities'), []);
     assert.deepEqual(await page.evaluate(() => window.hushEvents.map((e) => e.type)), ['unlocked'],
       'no event says that a wipe happened');
-    // Right after, the new vault is re-keyed under a fresh salt: nothing in
-    // it matches the old lock file.
-    // (The wipe deleted the lock database; the re-key stores it again.)
+    await page.evaluate(() => window.hush.whenSettled());
+    assert.deepEqual(await page.evaluate(() => window.hush.lastWipeErrors), []);
+    // The lock re-keys the new vault under a fresh salt: nothing in it
+    // matches the old lock file.
+    await call(page, 'lock');
     const oldSalt = needles[1].toString('hex');
-    const storedSalt = async () => {
-      const { lock } = await storedFiles(page);
-      return lock ? Buffer.from(lock.slice(24, 40)).toString('hex') : null;
-    };
-    let salt = await storedSalt();
-    for (let i = 0; i < 50 && (salt === null || salt === oldSalt); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      salt = await storedSalt();
-    }
-    assert.ok(salt !== null && salt !== oldSalt, 'the new vault is stored under a fresh salt');
+    const { 0: lock } = await vaultFiles(page);
+    assert.notEqual(Buffer.from(lock.slice(24, 40)).toString('hex'), oldSalt, 'the new vault is stored under a fresh salt');
     await browser.close({ keepProfile: true });
 
     // A fresh browser on the same profile: only the new lock file is left.
     browser = await launch({ profileDir: browser.profileDir });
     page = await blankPage(browser, url);
-    const stored = await assertOriginHoldsOnly(page, ['/hush-default']);
-    assert.deepEqual(stored.indexedDB['/hush-default'].FILE_DATA, ['/hush-default/lock']);
+    await assertOriginHoldsOnly(page, []);
+    assert.deepEqual((await opfsTree(page))[vaultDirName()], ['0', '1', '2']);
     assert.equal(await openHush(page, OPTIONS), 'locked');
     assert.deepEqual(await call(page, 'unlock', '0000'), { ok: true }, 'the duress code is the new code');
     assert.deepEqual(await call(page, 'identities'), []);
@@ -142,7 +123,7 @@ test('the attempt limit wipes everything and leaves a first-run app', async () =
     let page = await blankPage(browser, url);
     await vaultWithData(page, canary);
     await call(page, 'setAttemptLimit', 3);
-    const needles = [Buffer.from(canary), ...oldVaultNeedles(await storedFiles(page))];
+    const needles = [Buffer.from(canary), ...oldVaultNeedles(await vaultFiles(page))];
     await browser.close({ keepProfile: true });
     // Control: before the wipe, the scan does find the plain canaries the
     // page stored (Web Storage, cookies, Cache Storage, OPFS, IndexedDB).
@@ -155,6 +136,7 @@ test('the attempt limit wipes everything and leaves a first-run app', async () =
     assert.deepEqual(await call(page, 'unlock', '3333'), { ok: false, attemptsLeft: 0, retryInMs: 0, checked: true });
     assert.equal(await state(page), 'new');
     assert.ok((await page.evaluate(() => window.hushEvents.map((e) => e.type))).includes('wiped'));
+    await page.evaluate(() => window.hush.whenSettled());
     await browser.close({ keepProfile: true });
 
     browser = await launch({ profileDir: browser.profileDir });
@@ -201,7 +183,9 @@ test('the manual wipe erases the origin', async () => {
     await vaultWithData(page, 'CANARY-manual');
     await call(page, 'wipe');
     assert.equal(await state(page), 'new');
+    await page.evaluate(() => window.hush.whenSettled());
     await assertOriginHoldsOnly(page, []);
+    assert.deepEqual(Object.values(await vaultFiles(page)).map((bytes) => bytes.length), [0, 0, 0], 'an empty vault');
   } finally {
     await browser.close();
   }

@@ -20,9 +20,13 @@ let counter = 0;
 function freshVault(core) {
   const dir = `/t${counter++}`;
   core.module.FS.mkdir(dir);
-  core.module.FS.mkdir(`${dir}/data`);
-  return { vault: core.openVault(`${dir}/lock`, `${dir}/data`), dir };
+  // The host pre-creates the vault's three files (hush.h).
+  for (const name of Object.values(core.constants.files)) core.module.FS.writeFile(`${dir}/${name}`, new Uint8Array(0));
+  return { vault: core.openVault(dir), dir };
 }
+
+const sizes = (core, dir) => ['0', '1', '2'].map((name) => core.module.FS.stat(`${dir}/${name}`).size);
+const names = (core, dir) => core.module.FS.readdir(dir).filter((f) => !f.startsWith('.')).sort();
 
 // Data key from the lock file and the canonical code, with libsodium.js.
 function dekFromLockFile(file, canonical) {
@@ -85,16 +89,18 @@ test('duress: the duress code wipes the old key and leaves a new vault under the
   vault.create('pin', pin('1234'), CHEAP, T0);
   assert.throws(() => vault.setDuress(pin('1234')), { code: 'ERR_DURESS_SAME' });
   vault.setDuress(pin('9999'));
-  const before = core.module.FS.readFile(`${dir}/lock`);
+  const before = core.module.FS.readFile(`${dir}/0`);
   const { dek: oldDek } = dekFromLockFile(before, 'pin:1234');
-  core.module.FS.writeFile(`${dir}/data/chunk`, 'ciphertext');
+  vault.createIdentity('alice');
+  assert.ok(sizes(core, dir)[1] > 0, 'the store has pages');
   vault.lock();
   assert.equal(vault.beginAttempt(T0), null);
   assert.equal(vault.unlock(pin('9999'), T0), 'duress');
   assert.equal(vault.state, 'unlocked');
-  vault.deleteData();
-  assert.deepEqual(core.module.FS.readdir(`${dir}/data`), ['.', '..']);
-  const after = core.module.FS.readFile(`${dir}/lock`);
+  // The core erased the old store itself; the new vault is empty.
+  assert.deepEqual(vault.identities(), []);
+  assert.deepEqual(names(core, dir), ['0', '1', '2'], 'no file created or deleted');
+  const after = core.module.FS.readFile(`${dir}/0`);
   assert.equal(after.length, before.length);
   assert.equal(dekFromLockFile(after, 'pin:1234'), null);
   assert.notDeepEqual(dekFromLockFile(after, 'pin:9999').dek, oldDek);
@@ -113,18 +119,36 @@ test('backoff after 5 failures, refused while waiting, clock rollback does not h
     assert.equal(vault.unlock(pin('0000'), T0), 'wrong');
   }
   assert.equal(vault.retryInMs(T0), 30_000);
-  assert.equal(vault.beginAttempt(T0 + 10_000), 20_000);
-  assert.equal(vault.beginAttempt(T0 - 86_400_000), 20_000);
+  assert.deepEqual(vault.beginAttempt(T0 + 10_000), { outcome: 'wait', retryInMs: 20_000 });
+  assert.deepEqual(vault.beginAttempt(T0 - 86_400_000), { outcome: 'wait', retryInMs: 20_000 });
   assert.equal(vault.beginAttempt(T0 + 30_000), null);
   assert.equal(vault.unlock(pin('0000'), T0 + 30_000), 'wrong');
   assert.equal(vault.attemptsLeft, 1);
   assert.equal(vault.beginAttempt(T0 + 90_000), null);
   assert.equal(vault.unlock(pin('0000'), T0 + 90_000), 'wiped');
   assert.equal(vault.state, 'new');
-  assert.equal(dekFromLockFile(core.module.FS.readFile(`${dir}/lock`), 'pin:1234'), null);
-  vault.deleteFiles();
-  assert.deepEqual(core.module.FS.readdir(dir), ['.', '..', 'data']);
+  assert.deepEqual(sizes(core, dir), [0, 0, 0], 'the core erased the three files');
+  assert.deepEqual(names(core, dir), ['0', '1', '2']);
   vault.close();
+});
+
+test('attempts counted but never checked (the app killed each time) wipe at the next begin', async () => {
+  const core = await loadCore({ flavour: 'plain' });
+  const { vault, dir } = freshVault(core);
+  vault.create('pin', pin('1234'), CHEAP, T0);
+  vault.setAttemptLimit(3);
+  vault.lock();
+  vault.close();
+  for (let i = 0; i < 3; i++) {
+    const killed = core.openVault(dir);
+    assert.equal(killed.beginAttempt(T0), null);
+    killed.close(); // before step 2
+  }
+  const next = core.openVault(dir);
+  assert.deepEqual(next.beginAttempt(T0), { outcome: 'wiped' });
+  assert.equal(next.state, 'new');
+  assert.deepEqual(sizes(core, dir), [0, 0, 0]);
+  next.close();
 });
 
 test('bad input changes nothing: wrong kind rules, damaged lock file', async () => {
@@ -136,16 +160,16 @@ test('bad input changes nothing: wrong kind rules, damaged lock file', async () 
   assert.equal(vault.state, 'new');
   vault.create('pin', pin('1234'), CHEAP, T0);
   vault.close();
-  const good = core.module.FS.readFile(`${dir}/lock`);
+  const good = core.module.FS.readFile(`${dir}/0`);
   for (const [mangle, code] of [
     [(f) => f.slice(0, 1000), 'ERR_LOCKFILE_FORMAT'],
     [(f) => { const g = f.slice(); g[8] = 9; return g; }, 'ERR_LOCKFILE_VERSION'],
     [(f) => { const g = f.slice(); g[0] ^= 1; return g; }, 'ERR_LOCKFILE_FORMAT'],
   ]) {
     const bad = mangle(good);
-    core.module.FS.writeFile(`${dir}/lock`, bad);
-    assert.throws(() => core.openVault(`${dir}/lock`, `${dir}/data`), { code });
-    assert.deepEqual(core.module.FS.readFile(`${dir}/lock`), bad);
+    core.module.FS.writeFile(`${dir}/0`, bad);
+    assert.throws(() => core.openVault(dir), { code });
+    assert.deepEqual(core.module.FS.readFile(`${dir}/0`), bad);
   }
 });
 
@@ -153,16 +177,17 @@ test('after lock and after a wipe no byte of the data key or lock key is left in
   const core = await loadCore({ flavour: 'debug' });
   const { vault, dir } = freshVault(core);
   vault.create('passphrase', pin('heap scan test'), CHEAP, T0);
-  const { dek, key } = dekFromLockFile(core.module.FS.readFile(`${dir}/lock`), 'passphrase:heap scan test');
+  const { dek, key } = dekFromLockFile(core.module.FS.readFile(`${dir}/0`), 'passphrase:heap scan test');
   assert.equal(heapContains(core, dek), true, 'the scan finds the key while unlocked');
-  assert.equal(heapContains(core, key), false, 'the lock key is zeroed right after use');
+  // The lock key stays while unlocked: every write re-seals the lock file.
   vault.lock();
   assert.equal(heapContains(core, dek), false, 'data key left after lock');
+  assert.equal(heapContains(core, key), false, 'lock key left after lock');
   assert.equal(vault.beginAttempt(T0), null);
   assert.equal(vault.unlock(pin('heap scan test'), T0), 'ok');
   assert.equal(heapContains(core, dek), true);
   vault.destroyKeys();
-  vault.deleteFiles();
+  assert.deepEqual(sizes(core, dir), [0, 0, 0]);
   assert.equal(heapContains(core, dek), false, 'data key left after wipe');
   assert.equal(heapContains(core, key), false, 'lock key left after wipe');
   assert.equal(heapContains(core, pin('heap scan test')), false, 'code left in wasm memory');

@@ -11,6 +11,7 @@
 //   ?flavour=simd|plain|debug   which build of the core to load
 //   ?autolock=<ms>     lock after this long without input (default 5 min)
 //   ?timers=test       adds 10-second disappearing timers to the picker
+//   ?persistence=idbfs the IndexedDB fallback even where OPFS works
 //
 // Nothing a vault holds is kept outside it: no localStorage, no URL state;
 // the screen is emptied when the vault locks. After the duress code the app
@@ -32,6 +33,7 @@ function openOptions() {
   if (['simd', 'plain', 'debug'].includes(flavour)) options.flavour = flavour;
   const autolock = Number(params.get('autolock'));
   if (params.has('autolock') && Number.isInteger(autolock) && autolock >= 0) options.autoLockMs = autolock;
+  if (params.get('persistence') === 'idbfs') options.persistence = 'idbfs';
   return options;
 }
 
@@ -133,6 +135,11 @@ function fillAbout() {
   const { version, flavour, instantiateMs, constants } = hush.info;
   $('core-version').textContent = `${version} (libsodium ${constants.sodium}, SQLite ${constants.sqlite})`;
   $('core-flavour').textContent = `${flavour}, instantiated in ${instantiateMs.toFixed(1)} ms`;
+  // On the IndexedDB fallback an erased file may linger in the browser's
+  // own files until it compacts them: the person must know.
+  const inPlace = hush.info.persistence === 'opfs';
+  $('core-persistence').textContent = inPlace ? 'OPFS, overwritten in place' : 'IndexedDB (cannot overwrite in place)';
+  for (const notice of document.querySelectorAll('.persistence-notice')) notice.hidden = inPlace;
 }
 
 async function start() {

@@ -98,8 +98,26 @@ export class Core {
     return this.withBytes(new Uint8Array(size), fn);
   }
 
-  withString(text, fn) {
+  // A C string for fn(ptr). C would stop at a NUL inside the text and see
+  // another string than the caller passed: refused instead.
+  withString(text, fn, what = 'a string') {
+    text = String(text);
+    if (text.includes('\0')) throw new HushError('ERR_ARGUMENT', `${what} must not contain a NUL character`);
     return this.withBytes(new TextEncoder().encode(`${text}\0`), (ptr) => fn(ptr));
+  }
+
+  // Reads the NUL-terminated string the core allocated at ptr, zeroes it
+  // in wasm memory and frees it: results (message bodies, names) must not
+  // linger in the heap after the call.
+  takeString(ptr) {
+    const heap = this.module.HEAPU8;
+    const end = heap.indexOf(0, ptr);
+    try {
+      return this.module.UTF8ToString(ptr);
+    } finally {
+      heap.fill(0, ptr, end < 0 ? ptr : end);
+      this.module._hush_free(ptr);
+    }
   }
 
   kindName(value) {
@@ -131,7 +149,7 @@ export class Core {
         throw new HushError(name, this.module.UTF8ToString(out + 16));
       }
       return this.module.HEAPU8.slice(out, out + 16);
-    }));
+    }, 'a recovery phrase'));
   }
 
   seedToPhrase(seed) {
@@ -141,11 +159,12 @@ export class Core {
     }));
   }
 
-  openVault(lockPath, dataDir) {
-    const handle = this.withScratch(4, (out) => this.withString(lockPath, (lock) => this.withString(dataDir, (data) => {
-      this.check(this.module._hush_vault_open(out, lock, data));
+  // The vault in folder dir, which holds constants.files (hush.h).
+  openVault(dir) {
+    const handle = this.withScratch(4, (out) => this.withString(dir, (path) => {
+      this.check(this.module._hush_vault_open(out, path));
       return new DataView(this.module.HEAPU8.buffer).getUint32(out, true);
-    })));
+    }, 'a folder'));
     return new Vault(this, handle);
   }
 
@@ -155,6 +174,8 @@ export class Core {
     return true;
   }
 }
+
+const CONVERSATION = 'a conversation';
 
 // One open vault (hush_vault *). Codes are Uint8Arrays in their kind's raw
 // form (core/LOCKFILE.md); the caller zeroes its own copy.
@@ -194,14 +215,16 @@ export class Vault {
       this.#m._hush_vault_create(this.handle, this.core.kindValue(kind), ptr, len, opslimit, memlimitKib, BigInt(now))));
   }
 
-  // Step 1 of an unlock: null when the attempt may go on, else the wait.
+  // Step 1 of an unlock: null when the attempt may go on; { outcome: 'wait',
+  // retryInMs } while a delay runs; { outcome: 'wiped' } when the count on
+  // disk had already reached the limit (the core wiped: the vault is new).
   beginAttempt(now = Date.now()) {
     return this.core.withScratch(8, (out) => {
       const status = this.#m._hush_vault_begin_attempt(this.handle, BigInt(now), out);
       if (status === this.core.constants.status.ERR_BACKOFF) {
-        return Number(new DataView(this.#m.HEAPU8.buffer).getBigUint64(out, true));
+        return { outcome: 'wait', retryInMs: Number(new DataView(this.#m.HEAPU8.buffer).getBigUint64(out, true)) };
       }
-      this.core.check(status);
+      if (this.core.check(status) === this.core.constants.outcome.WIPED) return { outcome: 'wiped' };
       return null;
     });
   }
@@ -213,6 +236,7 @@ export class Vault {
     return Object.keys(this.core.constants.outcome).find((k) => this.core.constants.outcome[k] === outcome).toLowerCase();
   }
 
+  // May take one Argon2id: the deferred re-key after a duress unlock.
   lock() { this.core.check(this.#m._hush_vault_lock(this.handle)); }
 
   setCode(kind, code) {
@@ -226,9 +250,8 @@ export class Vault {
   }
 
   setAttemptLimit(limit) { this.core.check(this.#m._hush_vault_set_attempt_limit(this.handle, limit)); }
+  // The wipe: secrets overwritten and flushed, keys zeroed, files erased.
   destroyKeys() { this.core.check(this.#m._hush_vault_destroy_keys(this.handle)); }
-  deleteFiles() { this.core.check(this.#m._hush_vault_delete_files(this.handle)); }
-  deleteData() { this.core.check(this.#m._hush_vault_delete_data(this.handle)); }
 
   close() {
     if (this.handle) this.#m._hush_vault_close(this.handle);
@@ -241,12 +264,7 @@ export class Vault {
   #json(fn) {
     return this.core.withScratch(4, (out) => {
       this.core.check(fn(out));
-      const ptr = new DataView(this.#m.HEAPU8.buffer).getUint32(out, true);
-      try {
-        return JSON.parse(this.#m.UTF8ToString(ptr));
-      } finally {
-        this.#m._hush_free(ptr);
-      }
+      return JSON.parse(this.core.takeString(new DataView(this.#m.HEAPU8.buffer).getUint32(out, true)));
     });
   }
 
@@ -259,7 +277,7 @@ export class Vault {
 
   createIdentity(name, seed = null) {
     const call = (seedPtr) => this.#int64Out((out) => this.core.withString(name, (namePtr) =>
-      this.#m._hush_identity_create(this.handle, namePtr, seedPtr, out))).value;
+      this.#m._hush_identity_create(this.handle, namePtr, seedPtr, out), 'a name')).value;
     return seed ? this.core.withBytes(seed, (ptr) => call(ptr)) : call(0);
   }
 
@@ -282,12 +300,12 @@ export class Vault {
     const text = new TextEncoder().encode(String(body));
     return this.#int64Out((out) => this.core.withString(conversation, (conv) => this.core.withString(sender, (from) =>
       this.core.withBytes(text, (ptr, len) => this.#m._hush_message_add(this.handle, BigInt(identity), conv, from, ptr, len,
-        BigInt(sentAt), outgoing ? 1 : 0, mode, BigInt(seconds), BigInt(now), out))))).value;
+        BigInt(sentAt), outgoing ? 1 : 0, mode, BigInt(seconds), BigInt(now), out)), 'a sender'), CONVERSATION)).value;
   }
 
   messages(identity, conversation, { before = 0, limit = 50 } = {}, now = Date.now()) {
     return this.#json((out) => this.core.withString(conversation, (conv) =>
-      this.#m._hush_messages(this.handle, BigInt(identity), conv, BigInt(before), limit, BigInt(now), out)));
+      this.#m._hush_messages(this.handle, BigInt(identity), conv, BigInt(before), limit, BigInt(now), out), CONVERSATION));
   }
 
   markRead(identity, ids, now = Date.now()) {
@@ -301,17 +319,17 @@ export class Vault {
 
   addConversation(identity, conversation) {
     this.core.withString(conversation, (conv) =>
-      this.core.check(this.#m._hush_conversation_add(this.handle, BigInt(identity), conv)));
+      this.core.check(this.#m._hush_conversation_add(this.handle, BigInt(identity), conv)), CONVERSATION);
   }
 
   setDisappearing(identity, conversation, mode, seconds, now = Date.now()) {
     this.core.withString(conversation, (conv) => this.core.check(
-      this.#m._hush_disappearing_set(this.handle, BigInt(identity), conv, mode, BigInt(seconds), BigInt(now))));
+      this.#m._hush_disappearing_set(this.handle, BigInt(identity), conv, mode, BigInt(seconds), BigInt(now))), CONVERSATION);
   }
 
   disappearing(identity, conversation) {
     return this.#json((out) => this.core.withString(conversation, (conv) =>
-      this.#m._hush_disappearing_get(this.handle, BigInt(identity), conv, out)));
+      this.#m._hush_disappearing_get(this.handle, BigInt(identity), conv, out), CONVERSATION));
   }
 
   // { deleted, nextDueAt } (nextDueAt: ms, or null when nothing is due).
@@ -334,7 +352,7 @@ export class Vault {
   addAttachment(identity, message, { name, type, data }) {
     return this.#int64Out((out) => this.core.withString(name, (n) => this.core.withString(type, (t) =>
       this.core.withBytes(data, (ptr, len) => this.#m._hush_attachment_add(this.handle, BigInt(identity), BigInt(message),
-        n, t, ptr, len, out))))).value;
+        n, t, ptr, len, out)), 'a type'), 'a name')).value;
   }
 
   attachment(identity, id) {

@@ -24,6 +24,7 @@ export { HushError };
 const KINDS = ['pin', 'pattern', 'passphrase'];
 const WIPE_CHANNEL = 'hush:wipe';
 const UNLOCK_MARGIN_MS = 30;
+const DURESS_CLEAR_DELAY_MS = 1500;
 
 function encodeCode(code, kind) {
   if (code instanceof Uint8Array) return code;
@@ -49,25 +50,62 @@ async function acquireTabLock(name) {
 }
 
 export class Hush extends EventTarget {
-  #worker;
-  #pending = new Map();
+  #worker = null;
+  #pending = new Map(); // requests to the current Worker
   #nextId = 1;
   #options;
   #tabLock;
   #channel;
   #status;
+  #ready = Promise.resolve(); // calls wait for this: a Worker being replaced
+  #background = Promise.resolve(); // the origin wipe and Worker restart, if any
   #idleTimer = null;
   #activity = () => this.#armIdleTimer();
   #visibility = () => {
-    if (document.visibilityState === 'hidden' && this.#options.lockWhenHidden) this.lock();
+    if (document.visibilityState === 'hidden' && this.#options.lockWhenHidden) this.lock().catch(() => {});
     else if (this.state === 'unlocked') this.sweep().catch(() => {});
   };
 
-  constructor(worker, options, tabLock) {
+  constructor(options, tabLock) {
     super();
-    this.#worker = worker;
     this.#options = options;
     this.#tabLock = tabLock;
+  }
+
+  // Opens the vault `name` in this tab. Options:
+  //   flavour          'auto' | 'simd' | 'plain' | 'debug'
+  //   autoLockMs       lock after this long without input (default 5 min; 0: never)
+  //   lockWhenHidden   lock when the page is hidden (default false)
+  //   clearSiteDataUrl the app server's Clear-Site-Data endpoint, called on a wipe;
+  //                    after a duress unlock with ?types=cache,cookies (storage
+  //                    would take the new vault): web/serve.mjs shows how
+  //   afterDuress      'unlocked' (an empty vault under the duress code, default)
+  //                    or 'first-run' (no vault at all)
+  //   kdf              { opslimit, memlimitKib } for create(); default: calibrated to ~1 s
+  //   persistence      'auto' (OPFS written in place where the browser can,
+  //                    else IndexedDB) or 'idbfs' (tests); info.persistence
+  //                    says which one runs
+  // Rejects with ERR_VAULT_IN_USE while another tab holds the vault.
+  static async open({ name = 'default', flavour = 'auto', autoLockMs = 5 * 60_000, lockWhenHidden = false,
+    clearSiteDataUrl = null, afterDuress = 'unlocked', kdf = null, persistence = 'auto' } = {}) {
+    if (!/^[a-z0-9-]{1,40}$/.test(name)) throw new HushError('ERR_ARGUMENT', 'a vault name is 1-40 of a-z, 0-9, -');
+    const tabLock = await acquireTabLock(name);
+    if (!tabLock) throw new HushError('ERR_VAULT_IN_USE', 'this vault is open in another tab');
+    const hush = new Hush({ name, autoLockMs, lockWhenHidden, clearSiteDataUrl, afterDuress, init: { flavour, name, kdf, persistence } }, tabLock);
+    try {
+      hush.#setStatus(await hush.#startWorker());
+    } catch (error) {
+      hush.close();
+      throw error;
+    }
+    hush.#listen();
+    return hush;
+  }
+
+  // A fresh Worker, initialised: it has never held a key.
+  async #startWorker() {
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'hush' });
+    this.#worker = worker;
     worker.onmessage = ({ data: { id, result, error, event } }) => {
       if (event === 'expired') {
         this.dispatchEvent(new Event('expired'));
@@ -79,47 +117,61 @@ export class Hush extends EventTarget {
       if (error) waiter.reject(HushError.fromJSON(error));
       else waiter.resolve(result);
     };
-    worker.onerror = (event) => {
-      const error = new HushError('ERR_INTERNAL', `worker failed: ${event.message}`);
-      for (const waiter of this.#pending.values()) waiter.reject(error);
-      this.#pending.clear();
-    };
+    worker.onerror = (event) => this.#dropPending(new HushError('ERR_INTERNAL', `worker failed: ${event.message}`));
+    this.info = await this.#post('init', [this.#options.init]);
+    return this.info.status;
   }
 
-  // Opens the vault `name` in this tab. Options:
-  //   flavour          'auto' | 'simd' | 'plain' | 'debug'
-  //   autoLockMs       lock after this long without input (default 5 min; 0: never)
-  //   lockWhenHidden   lock when the page is hidden (default false)
-  //   clearSiteDataUrl the app server's Clear-Site-Data endpoint, called on a wipe
-  //   afterDuress      'unlocked' (an empty vault under the duress code, default)
-  //                    or 'first-run' (no vault at all)
-  //   kdf              { opslimit, memlimitKib } for create(); default: calibrated to ~1 s
-  // Rejects with ERR_VAULT_IN_USE while another tab holds the vault.
-  static async open({ name = 'default', flavour = 'auto', autoLockMs = 5 * 60_000, lockWhenHidden = false,
-    clearSiteDataUrl = null, afterDuress = 'unlocked', kdf = null } = {}) {
-    if (!/^[a-z0-9-]{1,40}$/.test(name)) throw new HushError('ERR_ARGUMENT', 'a vault name is 1-40 of a-z, 0-9, -');
-    const tabLock = await acquireTabLock(name);
-    if (!tabLock) throw new HushError('ERR_VAULT_IN_USE', 'this vault is open in another tab');
-    const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: `hush:${name}` });
-    const hush = new Hush(worker, { name, autoLockMs, lockWhenHidden, clearSiteDataUrl, afterDuress }, tabLock);
-    try {
-      hush.info = await hush.#call('init', [{ flavour, name, kdf }]);
-    } catch (error) {
-      hush.close();
-      throw error;
-    }
-    hush.#setStatus(hush.info.status);
-    hush.#listen();
-    return hush;
+  #dropPending(error) {
+    for (const waiter of this.#pending.values()) waiter.reject(error);
+    this.#pending.clear();
   }
 
-  #call(op, args = [], transfer = []) {
+  // Ends the Worker: its memory, keys included, goes with it, and so do
+  // its OPFS handles and IndexedDB connection.
+  #terminate() {
+    this.#worker?.terminate();
+    this.#worker = null;
+    this.#dropPending(new HushError('ERR_STATE', 'the vault was locked'));
+  }
+
+  #post(op, args = [], transfer = []) {
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
+      if (!this.#worker) {
+        reject(new HushError('ERR_STATE', 'the vault is closed'));
+        return;
+      }
       this.#pending.set(id, { resolve, reject });
       // The page's clock travels with every request (worker.js: clock()).
       this.#worker.postMessage({ id, op, args, now: Date.now() }, transfer);
     });
+  }
+
+  // Requests wait while the Worker is being replaced.
+  async #call(op, args = [], transfer = []) {
+    await this.#ready;
+    return this.#post(op, args, transfer);
+  }
+
+  // Terminates the Worker and starts a fresh one; calls queue behind it.
+  #restart(before = async () => {}) {
+    const restarted = (async () => {
+      try {
+        await before();
+      } finally {
+        this.#terminate();
+      }
+      this.#setStatus(await this.#startWorker());
+    })();
+    this.#ready = restarted.catch(() => {});
+    return restarted;
+  }
+
+  // Resolves once background work is done: the origin wipe after a wipe
+  // or a duress unlock, and the start of a fresh Worker.
+  whenSettled() {
+    return Promise.all([this.#ready, this.#background]).then(() => undefined);
   }
 
   #listen() {
@@ -127,7 +179,7 @@ export class Hush extends EventTarget {
     // Another tab wiped the origin: drop every key (the Worker's memory
     // dies with it) and start again from what storage now holds.
     this.#channel.onmessage = () => {
-      this.#worker.terminate();
+      this.#terminate();
       this.dispatchEvent(new Event('wiped'));
       location.reload();
     };
@@ -140,7 +192,7 @@ export class Hush extends EventTarget {
   #armIdleTimer() {
     clearTimeout(this.#idleTimer);
     if (this.state === 'unlocked' && this.#options.autoLockMs > 0) {
-      this.#idleTimer = setTimeout(() => this.lock(), this.#options.autoLockMs);
+      this.#idleTimer = setTimeout(() => this.lock().catch(() => {}), this.#options.autoLockMs);
     }
   }
 
@@ -195,26 +247,25 @@ export class Hush extends EventTarget {
       return value;
     };
     if (result.outcome === 'duress') {
-      await this.#wipeOrigin({ deleteVaultFiles: false });
+      // The core has already installed the new empty vault (old data key
+      // destroyed, store files erased, all flushed). This Worker is the
+      // lock screen's fresh one: it never opened the old store, and the
+      // duress slot carries no data key, so it may go on serving the new
+      // vault. The rest of the origin is wiped in the background.
+      this.#setStatus(result);
       if (this.#options.afterDuress === 'first-run') {
-        await this.#call('destroyKeys');
-        await this.#call('wipeStorage', [{ deleteVaultFiles: true }]);
-        this.#setStatus(await this.#call('status'));
+        const { timings, ...status } = await this.#call('destroyKeys');
+        this.#setStatus(status);
+        this.#wipeOrigin({ keepVault: false });
       } else {
-        // The new vault is stored only once re-keyed under a fresh salt, so
-        // no version of its lock file shares the old one's salt. Not awaited:
-        // the unlock must take what a normal one takes. Killed before that,
-        // the app is a first run, which also looks new.
-        // The Worker's unlock result already carries its status: asking
-        // for 'status' here would queue behind rekey's Argon2id.
-        this.#setStatus(result);
-        this.#call('rekey').then((status) => this.#setStatus(status), () => {});
+        this.#wipeOrigin({ keepVault: true });
       }
       return settle({ ok: true });
     }
     if (result.outcome === 'wiped') {
-      await this.#wipeOrigin({ deleteVaultFiles: true });
-      this.#setStatus(await this.#call('status'));
+      // The core has erased the vault: what is left is the rest of the origin.
+      this.#setStatus(result);
+      this.#wipeOrigin({ keepVault: false });
       this.dispatchEvent(new Event('wiped'));
       return settle({ ok: false, attemptsLeft: 0, retryInMs: 0, checked: true });
     }
@@ -223,9 +274,13 @@ export class Hush extends EventTarget {
     return settle({ ok: false, attemptsLeft: result.attemptsLeft, retryInMs: result.retryInMs, checked: result.outcome === 'wrong' });
   }
 
-  // Zeroes every key in the core.
+  // Zeroes every key in the core (after a duress unlock, it first re-keys
+  // the new vault under a fresh salt), then ends the Worker that held them;
+  // a fresh Worker serves the lock screen. Resolves once that one is ready.
   async lock() {
+    if (this.state !== 'unlocked') return;
     this.#setStatus(await this.#call('lock'));
+    await this.#restart();
   }
 
   async setCode(code, { kind }) {
@@ -246,21 +301,55 @@ export class Hush extends EventTarget {
     this.#setStatus(await this.#call('setAttemptLimit', [limit]));
   }
 
-  // Destroys the data key (persisted first), deletes the vault's files and
-  // clears all origin storage; the app then looks newly installed.
+  // Destroys the data key and erases the vault's files (in the core, flushed,
+  // before this resolves); the rest of the origin is then wiped in the
+  // background (whenSettled(), lastWipeErrors). The app looks newly
+  // installed.
   async wipe() {
-    const { timings } = await this.#call('destroyKeys');
+    const { timings, ...status } = await this.#call('destroyKeys');
     this.lastTimings = timings;
-    await this.#wipeOrigin({ deleteVaultFiles: true });
-    this.#setStatus(await this.#call('status'));
+    this.#setStatus(status);
+    this.#wipeOrigin({ keepVault: false });
     this.dispatchEvent(new Event('wiped'));
   }
 
-  async #wipeOrigin({ deleteVaultFiles }) {
-    const { errors } = await this.#call('wipeStorage', [{ deleteVaultFiles }]);
+  // The origin wipe, after the vault's own erasure: first the other tabs
+  // are told (they end their Workers, releasing their files, and reload),
+  // then everything goes that the Worker and the page can reach. keepVault
+  // (after a duress unlock): the vault's own files, which now hold the new
+  // vault, stay and the Worker goes on; otherwise the Worker lets go of its
+  // files, is ended after the wipe and a fresh one starts on an empty vault.
+  // Never awaited by an unlock or a wipe: each step is bounded in time, and
+  // what failed is in lastWipeErrors.
+  #wipeOrigin({ keepVault }) {
     this.#channel?.postMessage({ type: 'wipe' });
-    errors.push(...(await wipePageStorage({ clearSiteDataUrl: this.#options.clearSiteDataUrl })).map(String));
-    this.lastWipeErrors = errors;
+    const errors = [];
+    const wipe = async () => {
+      try {
+        errors.push(...(await this.#post('wipeStorage', [{ keepVault }])).errors);
+      } catch (error) {
+        errors.push(String(error));
+      }
+    };
+    const page = async () => {
+      // After a duress unlock the vault's own files are set aside for a
+      // full Clear-Site-Data and written back (worker.js, suspendFiles).
+      // While they are away the core waits, so this runs only once the
+      // unlock's first view has long been drawn (DURESS_CLEAR_DELAY_MS):
+      // a duress unlock must not be slower to show than any other.
+      const { clearSiteDataUrl } = this.#options;
+      if (keepVault && clearSiteDataUrl) await new Promise((resolve) => setTimeout(resolve, DURESS_CLEAR_DELAY_MS));
+      const aside = keepVault && clearSiteDataUrl ? (await this.#post('suspendFiles')).suspended : false;
+      try {
+        errors.push(...(await wipePageStorage({ clearSiteDataUrl, keepStorage: keepVault && !aside })).map(String));
+      } finally {
+        if (aside) await this.#post('resumeFiles');
+      }
+      this.lastWipeErrors = errors;
+    };
+    const work = keepVault ? wipe().then(page) : this.#restart(async () => { await wipe(); await page(); });
+    this.#background = work.catch((error) => { this.lastWipeErrors = [...errors, String(error)]; });
+    return this.#background;
   }
 
   selftest() {
@@ -360,7 +449,7 @@ export class Hush extends EventTarget {
       document.removeEventListener(type, this.#activity);
     }
     document.removeEventListener('visibilitychange', this.#visibility);
-    this.#worker.terminate();
+    this.#terminate();
     this.#tabLock.release();
   }
 }

@@ -1,153 +1,52 @@
-// IndexedDB persistence of the vault's folders (Emscripten IDBFS), inside
-// the Worker. Each folder is its own IDBFS mount, so its own IndexedDB
-// database: the small lock folder loads first and the lock screen can show
-// before the data has loaded.
+// The fallback persistence, where FileSystemSyncAccessHandle is missing:
+// the vault's three files live in MEMFS and are stored in ONE IndexedDB
+// database per vault (neutral name: the same hex as the OPFS directory) as
+// fixed-size blocks keyed [file, block index], plus each file's length.
+// Only changed blocks are written; no time is stored. IndexedDB is LevelDB
+// in Chromium, which keeps overwritten records until it compacts: erasure
+// here depends on the Clear-Site-Data endpoint (the app says so).
 //
-// Group commit: run(path, fn) runs fn (one whole transaction, synchronous)
-// only while no sync of that folder is in flight, so a sync never sees a
-// half-changed set of files; changes made meanwhile wait, then run together
-// and share the next sync. A call that changed something resolves only after
-// that sync completed, and rejects if it failed: nothing is reported stored
-// that was not stored.
+// Group commit: run(fn) runs fn (one whole core call, synchronous) only
+// while no store is in flight, so a store never sees half a call's writes;
+// calls arriving meanwhile wait, then run together and share the next
+// store. A call that changed something resolves only after the IndexedDB
+// transaction holding its blocks completed, and rejects if it failed.
 import { HushError } from './errors.js';
 
-export class Persistence {
-  #FS;
-  #IDBFS;
-  #mounts = new Map(); // path -> { running, scheduled, waiting, stored: Map path -> mtime, dirty: Set }
+export const BLOCK_BYTES = 16 * 1024;
+const BLOCKS = 'blocks'; // [file, index] -> Uint8Array (the last one of a file may be short)
+const SIZES = 'sizes'; // file -> length in bytes
 
-  constructor(module) {
-    this.#FS = module.FS;
-    this.#IDBFS = module.FS.filesystems.IDBFS;
-    this.#track();
+// Runs synchronous jobs between stores; store() persists what they changed.
+export class GroupCommit {
+  #store;
+  #running = null;
+  #scheduled = false;
+  #waiting = [];
+
+  constructor(store) {
+    this.#store = store;
   }
 
-  // Every MEMFS change under a mounted folder marks its path, so a sync
-  // stores or deletes just those paths: IDBFS.syncfs instead stats every
-  // file of the folder and reads every key back from IndexedDB, each time
-  // (40 ms per sync at 2,000 files). MEMFS's operation tables are shared by
-  // all its nodes; the marks are made before each operation runs.
-  #track() {
-    const FS = this.#FS;
-    const ops = FS.filesystems.MEMFS.ops_table;
-    const mark = (node, name) => {
-      const state = this.#mounts.get(node.mount.mountpoint);
-      if (!state) return;
-      const path = FS.getPath(node);
-      state.dirty.add(name === undefined ? path : `${path}/${name}`);
-    };
-    const before = (table, op, fn) => {
-      const original = table[op];
-      table[op] = function (...args) {
-        fn(...args);
-        return original.apply(this, args);
-      };
-    };
-    before(ops.file.stream, 'write', (stream) => mark(stream.node));
-    before(ops.file.node, 'setattr', (node) => mark(node));
-    before(ops.dir.node, 'mknod', (parent, name) => mark(parent, name));
-    before(ops.dir.node, 'unlink', (parent, name) => mark(parent, name));
-    before(ops.dir.node, 'rmdir', (parent, name) => mark(parent, name));
-    before(ops.dir.node, 'rename', (node, dir, name) => { mark(node); mark(dir, name); });
-  }
-
-  // Mounts path (creating it) and loads what IndexedDB holds for it.
-  async mount(path) {
-    const FS = this.#FS;
-    if (!FS.analyzePath(path).exists) FS.mkdir(path);
-    FS.mount(this.#IDBFS, {}, path);
-    const state = { running: null, scheduled: false, waiting: [], stored: null, dirty: new Set() };
-    this.#mounts.set(path, state);
-    await this.#sync(path, true);
-    // IndexedDB holds exactly what the folder now holds.
-    state.stored = this.#storedNow(path);
-    state.dirty.clear();
-  }
-
-  // path -> mtime of every file and folder under path (what IDBFS stores).
-  #storedNow(path) {
-    const FS = this.#FS;
-    const stored = new Map();
-    const walk = (dir, at) => {
-      for (const [name, node] of Object.entries(dir.contents)) {
-        stored.set(`${at}/${name}`, node.timestamp);
-        if (FS.isDir(node.mode)) walk(node, `${at}/${name}`);
-      }
-    };
-    walk(FS.lookupPath(path).node, path);
-    return stored;
-  }
-
-  // Stores the marked paths that changed and deletes those that went, in
-  // one IndexedDB transaction (IDBFS.reconcile over just those paths).
-  #store(path, state) {
-    if (!state.stored) {
-      return this.#sync(path, false).then(() => { state.stored = this.#storedNow(path); state.dirty.clear(); });
-    }
-    const FS = this.#FS;
-    const paths = [...state.dirty];
-    state.dirty.clear();
-    const local = {};
-    const remote = {};
-    for (const p of paths) {
-      const node = FS.analyzePath(p).object;
-      if (node) local[p] = { timestamp: new Date(node.timestamp) };
-      if (state.stored.has(p)) remote[p] = { timestamp: new Date(state.stored.get(p)) };
-    }
+  // Runs fn between stores; with persist (the default) resolves after the
+  // store that holds fn's changes.
+  run(fn, { persist = true } = {}) {
     return new Promise((resolve, reject) => {
-      const fail = (error) => {
-        for (const p of paths) state.dirty.add(p);
-        reject(new HushError('ERR_PERSIST', `could not store the vault in IndexedDB: ${error?.message ?? error}`));
-      };
-      this.#IDBFS.getDB(path, (error, db) => {
-        if (error) return fail(error);
-        this.#IDBFS.reconcile({ type: 'local', entries: local }, { type: 'remote', db, entries: remote }, (err) => {
-          if (err) return fail(err);
-          for (const p of paths) {
-            if (local[p]) state.stored.set(p, local[p].timestamp.getTime());
-            else state.stored.delete(p);
-          }
-          resolve();
-        });
-      });
+      this.#waiting.push({ fn, persist, resolve, reject });
+      this.#schedule();
     });
   }
 
-  #sync(path, populate) {
-    const { mount } = this.#FS.lookupPath(path).node;
-    return new Promise((resolve, reject) => {
-      this.#IDBFS.syncfs(mount, populate, (error) => {
-        if (error) reject(new HushError('ERR_PERSIST', `could not store the vault in IndexedDB: ${error.message ?? error}`));
-        else resolve();
-      });
-    });
+  #schedule() {
+    if (this.#running || this.#scheduled) return;
+    this.#scheduled = true;
+    queueMicrotask(() => this.#flush());
   }
 
-  // Runs fn between syncs; with persist (the default) resolves after the
-  // sync that stores fn's changes.
-  run(path, fn, { persist = true } = {}) {
-    const state = this.#mounts.get(path);
-    if (!state) return Promise.reject(new HushError('ERR_STATE', `${path} is not mounted`));
-    return new Promise((resolve, reject) => {
-      state.waiting.push({ fn, persist, resolve, reject });
-      this.#schedule(path, state);
-    });
-  }
-
-  persist(path) {
-    return this.run(path, () => undefined);
-  }
-
-  #schedule(path, state) {
-    if (state.running || state.scheduled) return;
-    state.scheduled = true;
-    queueMicrotask(() => this.#flush(path, state));
-  }
-
-  async #flush(path, state) {
-    state.scheduled = false;
+  async #flush() {
+    this.#scheduled = false;
     const stored = [];
-    for (const job of state.waiting.splice(0)) {
+    for (const job of this.#waiting.splice(0)) {
       let value;
       try {
         value = job.fn();
@@ -159,26 +58,223 @@ export class Persistence {
       else job.resolve(value);
     }
     if (stored.length) {
-      state.running = this.#store(path, state);
+      this.#running = this.#store();
       try {
-        await state.running;
+        await this.#running;
         for (const { job, value } of stored) job.resolve(value);
       } catch (error) {
-        for (const { job } of stored) job.reject(error);
+        const failure = error instanceof HushError ? error
+          : new HushError('ERR_PERSIST', `could not store the vault in IndexedDB: ${error?.message ?? error}`);
+        for (const { job } of stored) job.reject(failure);
       } finally {
-        state.running = null;
+        this.#running = null;
       }
     }
-    if (state.waiting.length) this.#schedule(path, state);
+    if (this.#waiting.length) this.#schedule();
+  }
+}
+
+// The three MEMFS files of the vault folder, with the blocks each core call
+// changed. takeChanges() hands them over as IndexedDB operations;
+// restore(changes) marks them again after a failed store.
+export class BlockFiles {
+  #FS;
+  #nodes = {};
+  #dirty = {}; // file -> Set of block indices
+  #resized = new Set(); // files whose length changed
+
+  // contents: file -> Uint8Array as loaded.
+  constructor(FS, path, names, contents = {}) {
+    this.#FS = FS;
+    if (!FS.analyzePath(path).exists) FS.mkdir(path);
+    for (const name of names) {
+      const file = `${path}/${name}`;
+      FS.writeFile(file, contents[name] ?? new Uint8Array(0));
+      const node = FS.lookupPath(file).node;
+      this.#nodes[name] = node;
+      this.#dirty[name] = new Set();
+      this.#track(name, node);
+    }
   }
 
-  // Closes IDBFS's IndexedDB connections so the databases can be deleted;
-  // the next persist() opens them again.
-  release() {
-    for (const state of this.#mounts.values()) state.stored = null;
-    for (const [name, db] of Object.entries(this.#IDBFS.dbs)) {
-      db.close();
-      delete this.#IDBFS.dbs[name];
+  // Marks before each write or resize of this node; its own copies of
+  // MEMFS's shared operation tables, so no other file is affected.
+  #track(name, node) {
+    const mark = (from, to) => {
+      for (let i = Math.floor(from / BLOCK_BYTES); i * BLOCK_BYTES < to; i++) this.#dirty[name].add(i);
+    };
+    const resized = () => this.#resized.add(name);
+    const { node_ops: nodeOps, stream_ops: streamOps } = node;
+    node.node_ops = {
+      ...nodeOps,
+      setattr(n, attr) {
+        if (attr.size !== undefined && attr.size !== n.usedBytes) {
+          // Growing leaves zeros where older blocks may still be stored.
+          mark(Math.min(attr.size, n.usedBytes), Math.max(attr.size, n.usedBytes));
+          resized();
+        }
+        return nodeOps.setattr(n, attr);
+      },
+    };
+    node.stream_ops = {
+      ...streamOps,
+      write(stream, buffer, offset, length, position, canOwn) {
+        const at = position ?? stream.position;
+        const before = stream.node.usedBytes;
+        const written = streamOps.write(stream, buffer, offset, length, position, canOwn);
+        mark(at, at + written);
+        if (stream.node.usedBytes !== before) resized();
+        return written;
+      },
+      allocate(stream, offset, length) {
+        const before = stream.node.usedBytes;
+        streamOps.allocate(stream, offset, length);
+        if (stream.node.usedBytes !== before) {
+          mark(before, stream.node.usedBytes);
+          resized();
+        }
+      },
+      mmap() { throw new HushError('ERR_IO', 'the vault files are not mapped'); },
+    };
+  }
+
+  // { sizes: [[file, length]], puts: [[[file, index], bytes]], deleteFrom: [[file, index]] }:
+  // the blocks to store, and where each resized file's stale blocks start.
+  takeChanges() {
+    const changes = { sizes: [], puts: [], deleteFrom: [] };
+    for (const [name, node] of Object.entries(this.#nodes)) {
+      const dirty = this.#dirty[name];
+      const resized = this.#resized.has(name);
+      if (!dirty.size && !resized) continue;
+      const size = node.usedBytes;
+      for (const i of [...dirty].sort((a, b) => a - b)) {
+        if (i * BLOCK_BYTES >= size) continue;
+        changes.puts.push([[name, i], node.contents.slice(i * BLOCK_BYTES, Math.min(size, (i + 1) * BLOCK_BYTES))]);
+      }
+      if (resized) {
+        changes.sizes.push([name, size]);
+        changes.deleteFrom.push([name, Math.ceil(size / BLOCK_BYTES)]);
+      }
+      dirty.clear();
+      this.#resized.delete(name);
     }
+    return changes;
+  }
+
+  // After a failed store: what it held is still to be stored.
+  restore(changes) {
+    for (const [[name, i]] of changes.puts) this.#dirty[name].add(i);
+    for (const [name] of changes.sizes) this.#resized.add(name);
+  }
+}
+
+export const isEmpty = (changes) => !changes.sizes.length && !changes.puts.length && !changes.deleteFrom.length;
+
+function request(req) {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+async function openDatabase(name) {
+  const open = indexedDB.open(name, 1);
+  open.onupgradeneeded = () => {
+    open.result.createObjectStore(BLOCKS);
+    open.result.createObjectStore(SIZES);
+  };
+  const db = await request(open);
+  // A wipe from another tab deletes this database: never block it.
+  db.onversionchange = () => db.close();
+  return db;
+}
+
+// Reads every file of the vault: file -> Uint8Array.
+async function load(db, names) {
+  const tx = db.transaction([BLOCKS, SIZES]);
+  const contents = {};
+  await Promise.all(names.map(async (name) => {
+    const size = (await request(tx.objectStore(SIZES).get(name))) ?? 0;
+    const bytes = new Uint8Array(size);
+    const range = IDBKeyRange.bound([name, 0], [name, Infinity]);
+    const [keys, blocks] = await Promise.all([
+      request(tx.objectStore(BLOCKS).getAllKeys(range)), request(tx.objectStore(BLOCKS).getAll(range))]);
+    keys.forEach(([, i], k) => {
+      if (i * BLOCK_BYTES < size) bytes.set(blocks[k].subarray(0, size - i * BLOCK_BYTES), i * BLOCK_BYTES);
+    });
+    contents[name] = bytes;
+  }));
+  return contents;
+}
+
+function store(db, changes) {
+  return new Promise((resolve, reject) => {
+    const tx = db.transaction([BLOCKS, SIZES], 'readwrite', { durability: 'strict' });
+    const blocks = tx.objectStore(BLOCKS);
+    for (const [name, size] of changes.sizes) tx.objectStore(SIZES).put(size, name);
+    for (const [name, from] of changes.deleteFrom) blocks.delete(IDBKeyRange.bound([name, from], [name, Infinity]));
+    for (const [key, bytes] of changes.puts) blocks.put(bytes, key);
+    tx.oncomplete = () => resolve();
+    tx.onerror = () => reject(tx.error);
+    tx.onabort = () => reject(tx.error ?? new Error('transaction aborted'));
+  });
+}
+
+// The vault folder at path, loaded from IndexedDB database dbName.
+export class IdbVault {
+  kind = 'idbfs';
+  #db;
+  #files;
+  #commit;
+  #names;
+
+  static async open(FS, path, dbName, names) {
+    if (!globalThis.indexedDB) throw new HushError('ERR_PERSIST', 'no IndexedDB here');
+    try {
+      const db = await openDatabase(dbName);
+      return new IdbVault(db, new BlockFiles(FS, path, names, await load(db, names)), names);
+    } catch (error) {
+      if (error instanceof HushError) throw error;
+      throw new HushError('ERR_PERSIST', `could not load the vault from IndexedDB: ${error?.message ?? error}`);
+    }
+  }
+
+  constructor(db, files, names) {
+    this.#db = db;
+    this.#files = files;
+    this.#names = names;
+    this.#commit = new GroupCommit(async () => {
+      const changes = this.#files.takeChanges();
+      if (isEmpty(changes)) return;
+      try {
+        await store(this.#db, changes);
+      } catch (error) {
+        this.#files.restore(changes);
+        throw error;
+      }
+    });
+  }
+
+  run(fn, options) {
+    return this.#commit.run(fn, options);
+  }
+
+  // Every record that is not part of the three files as they now are.
+  async removeOrphans() {
+    const tx = this.#db.transaction([BLOCKS, SIZES], 'readwrite');
+    const sizes = new Map();
+    for (const name of this.#names) sizes.set(name, (await request(tx.objectStore(SIZES).get(name))) ?? 0);
+    for (const key of await request(tx.objectStore(SIZES).getAllKeys())) {
+      if (!sizes.has(key)) tx.objectStore(SIZES).delete(key);
+    }
+    for (const key of await request(tx.objectStore(BLOCKS).getAllKeys())) {
+      const [name, i] = Array.isArray(key) ? key : [];
+      if (!sizes.has(name) || !(i * BLOCK_BYTES < sizes.get(name))) tx.objectStore(BLOCKS).delete(key);
+    }
+    return [];
+  }
+
+  close() {
+    this.#db.close();
   }
 }

@@ -2,20 +2,28 @@
 // page. It answers {id, op, args} with {id, result} or {id, error}; the ops
 // table below is the whole surface the page can reach.
 //
+// One Worker serves one vault for as long as it holds no key, or the keys
+// of one unlocked session: the page terminates it on lock and after a wipe,
+// and starts a fresh one (hush.js), so no key can outlive its session in
+// this memory.
+//
 // Codes arrive as transferred Uint8Arrays and are zeroed here after use.
-// Every op that changes the lock file resolves only after IndexedDB holds
-// the change.
+// Every op that writes resolves only once the write is durable: on OPFS the
+// core's own fsync (opfs-fs.js), on the IndexedDB fallback the group commit
+// (persist.js).
 import { loadCore } from './core.js';
 import { HushError } from './errors.js';
-import { Persistence } from './persist.js';
+import { IdbVault } from './persist.js';
+import { createOpfsFS, openOpfsVault, opfsAvailable, removeOrphans, vaultDirName } from './opfs-fs.js';
 import { wipeStorage } from './wipe.js';
+
+const VAULT_DIR = '/vault';
 
 let core = null;
 let vault = null;
-let persistence = null;
-let paths = null;
+let storage = null; // { kind, run(fn, options), removeOrphans(), close() }
+let neutralName = null; // the OPFS directory / IndexedDB database of this vault
 let kdf = null; // Argon2id cost for create(); calibrated on first use
-let dataReady = null; // the data folder loads after the lock file
 let sweepTimer = null;
 let sweepAt = null; // when sweepTimer fires
 
@@ -23,7 +31,6 @@ let sweepAt = null; // when sweepTimer fires
 // what the page says it is (tests drive it with Playwright's clock), and
 // runs on between requests. The core still never lets it go backwards.
 let pageClock = null;
-let rekeyCode = null; // after a duress unlock: the code, until rekey() renews the salt
 function clock() {
   return pageClock ? Math.floor(pageClock.now + (performance.now() - pageClock.at)) : Date.now();
 }
@@ -39,9 +46,28 @@ function status() {
   };
 }
 
-async function persistLock() {
-  await persistence.persist(paths.lockDir);
+// OPFS: the core's writes are durable when it returns (it fsyncs, the
+// filesystem flushes the handle), so an op needs nothing more.
+async function openOpfs(names) {
+  const opened = await openOpfsVault(neutralName, names);
+  core.module.FS.mkdir(VAULT_DIR);
+  core.module.FS.mount(createOpfsFS(core.module.FS), { handles: opened.handles }, VAULT_DIR);
+  return {
+    kind: 'opfs',
+    run: async (fn) => fn(),
+    removeOrphans: () => removeOrphans(opened.dir, names),
+    close: () => opened.close(),
+    dirName: neutralName,
+  };
 }
+
+// While Clear-Site-Data runs after a duress unlock, the vault's OPFS files
+// are away (suspendFiles .. resumeFiles): the core waits for them.
+let filesBack = null;
+
+// Every write of the core, through the storage's group commit.
+const write = async (fn) => { await filesBack; return storage.run(fn); };
+const read = async (fn) => { await filesBack; return storage.run(fn, { persist: false }); };
 
 // Runs fn with the code and zeroes the code afterwards, whatever happens.
 function usingCode(code, fn) {
@@ -53,20 +79,24 @@ function usingCode(code, fn) {
   }
 }
 
+function stopSweeps() {
+  clearTimeout(sweepTimer);
+  sweepAt = null;
+}
+
 const ops = {
-  async init({ flavour, name, kdf: cost }) {
+  // persistence: 'auto' (OPFS where sync access handles exist) or 'idbfs'.
+  async init({ flavour, name, kdf: cost, persistence = 'auto' }) {
     core = await loadCore({ flavour });
-    persistence = new Persistence(core.module);
-    paths = { lockDir: `/hush-${name}`, dataDir: `/hush-${name}-data` };
-    paths.lockFile = `${paths.lockDir}/lock`;
     kdf = cost ?? null;
-    await persistence.mount(paths.lockDir);
-    // The lock screen needs only the lock file; the data loads meanwhile.
-    dataReady = persistence.mount(paths.dataDir);
-    dataReady.catch(() => {});
-    vault = core.openVault(paths.lockFile, paths.dataDir);
+    neutralName = await vaultDirName(name);
+    const names = Object.values(core.constants.files);
+    storage = persistence !== 'idbfs' && opfsAvailable()
+      ? await openOpfs(names)
+      : await IdbVault.open(core.module.FS, VAULT_DIR, neutralName, names);
+    vault = core.openVault(VAULT_DIR);
     return { flavour: core.flavour, version: core.version(), instantiateMs: core.instantiateMs,
-      constants: core.constants, status: status() };
+      constants: core.constants, persistence: storage.kind, status: status() };
   },
 
   selftest: () => core.selftest(),
@@ -74,33 +104,26 @@ const ops = {
 
   async create(code, kind) {
     kdf ??= core.calibrate(1000);
-    usingCode(code, (bytes) => vault.create(kind, bytes, kdf, clock()));
-    await persistLock();
+    await write(() => usingCode(code, (bytes) => vault.create(kind, bytes, kdf, clock())));
     return status();
   },
 
   // One unlock attempt, in two durable steps (see hush_vault_begin_attempt).
+  // Every outcome's on-disk effect (the count, a duress vault, a wipe) is
+  // done and durable in the core before this resolves.
   async unlock(code) {
     const started = performance.now();
     const timings = {};
     try {
-      const waitMs = vault.beginAttempt(clock());
-      if (waitMs !== null) return { outcome: 'wait', ...status(), retryInMs: waitMs };
-      await persistLock();
-      const outcome = usingCode(code, (bytes) => {
-        const result = vault.unlock(bytes, clock());
-        if (result === 'duress') rekeyCode = bytes.slice();
-        return result;
-      });
+      const early = await write(() => vault.beginAttempt(clock()));
+      if (early?.outcome === 'wait') return { outcome: 'wait', ...status(), retryInMs: early.retryInMs };
+      if (early?.outcome === 'wiped') return { outcome: 'wiped', ...status(), timings };
+      const outcome = await write(() => usingCode(code, (bytes) => vault.unlock(bytes, clock())));
       timings.checkedMs = performance.now() - started;
-      await persistLock();
-      timings.persistedMs = performance.now() - started;
-      // A data folder still loading would bring the old files back after
-      // their deletion: let it finish first.
-      if (outcome === 'duress' || outcome === 'wiped') await dataReady.catch(() => {});
-      if (outcome === 'duress') vault.deleteData();
-      if (outcome === 'wiped') vault.deleteFiles();
       if (outcome === 'ok') {
+        // Nothing of the vault lives outside its three files.
+        const errors = await storage.removeOrphans().catch((error) => [error]);
+        if (errors.length) console.warn('hush: could not remove a stray vault entry', errors);
         // Expired messages go before anything is shown.
         await sweep();
         timings.sweptMs = performance.now() - started;
@@ -111,106 +134,143 @@ const ops = {
     }
   },
 
-  lock() {
-    clearTimeout(sweepTimer);
-    sweepAt = null;
-    if (vault.state === 'unlocked') vault.lock();
+  // Zeroes the keys (after a duress unlock, first the deferred re-key: one
+  // Argon2id). The page then terminates this Worker.
+  async lock() {
+    stopSweeps();
+    if (vault.state === 'unlocked') await write(() => vault.lock());
     return status();
   },
 
   async setCode(code, kind) {
-    usingCode(code, (bytes) => vault.setCode(kind, bytes));
-    await persistLock();
+    await write(() => usingCode(code, (bytes) => vault.setCode(kind, bytes)));
     return status();
   },
 
   async setDuress(code) {
-    if (code === null) vault.setDuress(null);
-    else usingCode(code, (bytes) => vault.setDuress(bytes));
-    await persistLock();
+    if (code === null) await write(() => vault.setDuress(null));
+    else await write(() => usingCode(code, (bytes) => vault.setDuress(bytes)));
     return status();
   },
 
   async setAttemptLimit(limit) {
     if (!Number.isInteger(limit)) throw new HushError('ERR_ATTEMPT_LIMIT', core.constants.messages.ERR_ATTEMPT_LIMIT);
-    vault.setAttemptLimit(limit);
-    await persistLock();
+    await write(() => vault.setAttemptLimit(limit));
     return status();
   },
 
-  // Wipe, steps 1 and 3: random slots persisted, keys zeroed.
+  // The wipe's first step, all in the core: secrets overwritten and
+  // flushed, keys zeroed, the three files erased.
   async destroyKeys() {
-    clearTimeout(sweepTimer);
-    sweepAt = null;
+    stopSweeps();
     const started = performance.now();
-    vault.destroyKeys();
-    await persistLock();
+    await write(() => vault.destroyKeys());
     return { ...status(), timings: { persistedMs: performance.now() - started } };
   },
 
-  // Wipe, step 2, then everything this Worker can reach of the origin.
-  async wipeStorage({ deleteVaultFiles }) {
-    await dataReady.catch(() => {});
-    if (deleteVaultFiles) vault.deleteFiles();
-    persistence.release();
-    const errors = await wipeStorage();
+  // The origin wipe, after the vault's own erasure and the broadcast.
+  // keepVault (after a duress unlock): this vault's own files hold the new
+  // empty vault and stay; everything else goes. Otherwise this Worker lets
+  // go of its files first (the page terminates it next) and everything goes.
+  async wipeStorage({ keepVault }) {
+    if (!keepVault) storage.close();
+    const keep = keepVault ? { opfsDir: storage.kind === 'opfs' ? neutralName : null,
+      database: storage.kind === 'idbfs' ? neutralName : null, files: Object.values(core.constants.files) } : {};
+    const errors = await wipeStorage(keep);
     return { errors: errors.map(String) };
   },
 
-  // After a duress unlock and the origin wipe: the same code under a fresh
-  // salt (one more Argon2id, off the unlock's clock), then stored.
-  async rekey() {
-    if (!rekeyCode) return status();
-    const code = rekeyCode;
-    rekeyCode = null;
-    usingCode(code, (bytes) => vault.setCode(vault.kind, bytes));
-    await persistLock();
-    return status();
+  // After a duress unlock, Clear-Site-Data "*" is the only way to make the
+  // browser drop what the messenger itself kept in IndexedDB (Chromium's
+  // LevelDB keeps deleted records in its files), but it also deletes the
+  // new vault's files. So: copy the three files (ciphertext and a lock file
+  // under the new keys only), let go of them, let the page call
+  // Clear-Site-Data, then write them back. On the IndexedDB fallback there
+  // is no such copy to make: suspended is false and the page asks only for
+  // cache and cookies.
+  async suspendFiles() {
+    if (storage.kind !== 'opfs' || filesBack) return { suspended: false };
+    const copies = {};
+    for (const name of Object.values(core.constants.files)) {
+      const { handle } = core.module.FS.lookupPath(`${VAULT_DIR}/${name}`).node;
+      const bytes = new Uint8Array(handle.getSize());
+      handle.read(bytes, { at: 0 });
+      copies[name] = bytes;
+    }
+    storage.close();
+    let release;
+    filesBack = new Promise((resolve) => { release = resolve; });
+    storage.suspended = { copies, release };
+    return { suspended: true };
+  },
+
+  async resumeFiles() {
+    const { copies, release } = storage.suspended ?? {};
+    if (!copies) return { resumed: false };
+    const names = Object.values(core.constants.files);
+    try {
+      const opened = await openOpfsVault(neutralName, names);
+      for (const name of names) {
+        const node = core.module.FS.lookupPath(`${VAULT_DIR}/${name}`).node;
+        node.handle = opened.handles[name];
+        node.handle.truncate(0);
+        node.handle.write(copies[name], { at: 0 });
+        node.handle.flush();
+        copies[name].fill(0);
+      }
+      storage.close = () => opened.close();
+      storage.removeOrphans = () => removeOrphans(opened.dir, names);
+    } finally {
+      delete storage.suspended;
+      filesBack = null;
+      release();
+    }
+    return { resumed: true };
   },
 
   // ---- the store ----
   async createIdentity({ name }) {
-    const id = await writeData(() => vault.createIdentity(name));
+    const id = await write(() => vault.createIdentity(name));
     return identityInfo(id, true);
   },
   async restoreIdentity(phrase, { name }) {
     const seed = core.phraseToSeed(phrase);
     try {
-      const id = await writeData(() => vault.createIdentity(name, seed));
+      const id = await write(() => vault.createIdentity(name, seed));
       return identityInfo(id, false);
     } finally {
       seed.fill(0);
     }
   },
-  identities: () => readData(() => vault.identities()),
-  recoveryPhrase: (id) => readData(() => vault.identityPhrase(id)),
-  removeIdentity: (id) => writeData(() => vault.removeIdentity(id)),
+  identities: () => read(() => vault.identities()),
+  recoveryPhrase: (id) => read(() => vault.identityPhrase(id)),
+  removeIdentity: (id) => write(() => vault.removeIdentity(id)),
   async addMessage(identity, message) {
-    const id = await writeData(() => vault.addMessage(identity, disappearingArgs(message), clock()));
+    const id = await write(() => vault.addMessage(identity, disappearingArgs(message), clock()));
     armSweep();
     return { id };
   },
   messages: async (identity, conversation, options) =>
-    (await readData(() => vault.messages(identity, conversation, options, clock()))).map(namedMode),
+    (await read(() => vault.messages(identity, conversation, options, clock()))).map(namedMode),
   async markRead(identity, ids) {
-    await writeData(() => vault.markRead(identity, ids, clock()));
+    await write(() => vault.markRead(identity, ids, clock()));
     armSweep();
   },
-  addConversation: (identity, conversation) => writeData(() => vault.addConversation(identity, conversation)),
-  conversations: async (identity) => (await readData(() => vault.conversations(identity, clock()))).map(namedMode),
+  addConversation: (identity, conversation) => write(() => vault.addConversation(identity, conversation)),
+  conversations: async (identity) => (await read(() => vault.conversations(identity, clock()))).map(namedMode),
   async setDisappearing(identity, conversation, { mode, seconds }) {
-    await writeData(() => vault.setDisappearing(identity, conversation, modeValue(mode), mode === 'off' ? 0 : seconds, clock()));
+    await write(() => vault.setDisappearing(identity, conversation, modeValue(mode), mode === 'off' ? 0 : seconds, clock()));
   },
   async disappearing(identity, conversation) {
-    const { mode, seconds } = await readData(() => vault.disappearing(identity, conversation));
+    const { mode, seconds } = await read(() => vault.disappearing(identity, conversation));
     return { mode: MODES[mode], seconds };
   },
   async addAttachment(identity, message, attachment) {
-    return { id: await writeData(() => vault.addAttachment(identity, message, attachment)) };
+    return { id: await write(() => vault.addAttachment(identity, message, attachment)) };
   },
-  attachment: (identity, id) => readData(() => vault.attachment(identity, id)),
+  attachment: (identity, id) => read(() => vault.attachment(identity, id)),
   sweep: () => sweep(),
-  checkStore: (identity) => readData(() => vault.checkStore(identity)),
+  checkStore: (identity) => read(() => vault.checkStore(identity)),
 };
 
 const MODES = ['off', 'after-send', 'after-read'];
@@ -234,22 +294,13 @@ function disappearingArgs({ disappearing, ...message }) {
 }
 
 async function identityInfo(id, withPhrase) {
-  const all = await readData(() => vault.identities());
+  const all = await read(() => vault.identities());
   const { sessionId, name } = all.find((identity) => identity.id === id);
   const info = { id, name, sessionId };
-  if (withPhrase) info.phrase = await readData(() => vault.identityPhrase(id));
+  if (withPhrase) info.phrase = await read(() => vault.identityPhrase(id));
   return info;
 }
 
-async function writeData(fn) {
-  await dataReady;
-  return persistence.run(paths.dataDir, fn);
-}
-
-async function readData(fn) {
-  await dataReady;
-  return persistence.run(paths.dataDir, fn, { persist: false });
-}
 
 // Deletes every expired message, in bounded batches, each persisted; then
 // sets one timer for the next expiry. Tells the page when something went.
@@ -258,7 +309,7 @@ async function sweep() {
   let deleted = 0;
   let result;
   do {
-    result = await writeData(() => vault.sweep(clock()));
+    result = await write(() => vault.sweep(clock()));
     deleted += result.deleted;
   } while (result.nextDueAt !== null && result.nextDueAt <= clock() && result.deleted > 0);
   if (deleted > 0) self.postMessage({ event: 'expired', deleted });
@@ -277,7 +328,7 @@ function armSweepAt(at) {
 
 // After a write that may have brought the next expiry closer.
 async function armSweep() {
-  if (vault.state === 'unlocked') armSweepAt(await readData(() => vault.nextDue(clock())));
+  if (vault.state === 'unlocked') armSweepAt(await read(() => vault.nextDue(clock())));
 }
 
 self.onmessage = async ({ data: { id, op, args = [], now } }) => {
