@@ -68,6 +68,11 @@ let code = null;
 
 const run = (fn) => storage.run(fn);
 const memoryBytes = () => core.module.HEAPU8.buffer.byteLength;
+// Bytes of the vault's files held in this Worker's memory: on the fallback
+// the three files live in MEMFS (JS ArrayBuffers, outside the wasm memory)
+// whole; on OPFS none.
+const heldBytes = () => (storage?.kind === 'opfs' ? 0 : Object.values(core.constants.files)
+  .reduce((sum, f) => sum + core.module.FS.stat(`/vault/${f}`).size, 0));
 
 const ops = {
   // Module start, then the storage (OPFS handles or the IndexedDB load),
@@ -148,7 +153,7 @@ const ops = {
     const list = vault.messages(identity, conversationId(3), { limit: 50 }, now);
     const ms = performance.now() - t0;
     if (list.length !== 50) throw new Error(`last50: ${list.length} messages`);
-    return { ms, memoryBytes: memoryBytes() };
+    return { ms, memoryBytes: memoryBytes(), heldBytes: heldBytes() };
   },
 
   nextDue({ now }) {
