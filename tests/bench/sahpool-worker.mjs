@@ -4,18 +4,26 @@
 // {id, result} or {id, error}. Times are taken here, around the synchronous
 // calls, as store.mjs times our store around its calls in the page.
 //
-// Bytes written: every FileSystemSyncAccessHandle.write of this Worker (the
-// database, its journal and the pool's own file headers) is counted.
+// Bytes written, write calls and flushes: every FileSystemSyncAccessHandle
+// write and flush of this Worker (the database, its journal and the pool's
+// own file headers) is counted.
 import sqlite3InitModule from '../node_modules/@sqlite.org/sqlite-wasm/dist/index.mjs';
 
 const started = performance.now();
 let sqlite3, pool, db, sql;
 let written = 0;
 
-const write = FileSystemSyncAccessHandle.prototype.write;
+let writes = 0;
+let flushes = 0;
+const { write, flush } = FileSystemSyncAccessHandle.prototype;
 FileSystemSyncAccessHandle.prototype.write = function (buffer, options) {
   written += buffer.byteLength;
+  writes++;
   return write.call(this, buffer, options);
+};
+FileSystemSyncAccessHandle.prototype.flush = function () {
+  flushes++;
+  return flush.call(this);
 };
 
 // The same message as bench_store.c's insert_one (pattern 0), in the
@@ -71,12 +79,13 @@ const ops = {
   durable(first, count) {
     const out = [];
     for (let i = 0; i < count; i++) {
-      const before = written;
+      const before = { written, writes, flushes };
       const t0 = performance.now();
       db.exec('BEGIN');
       insertOne(first + i);
       db.exec('COMMIT');
-      out.push({ ms: performance.now() - t0, bytes: written - before });
+      out.push({ ms: performance.now() - t0, bytes: written - before.written, writes: writes - before.writes,
+        flushes: flushes - before.flushes });
     }
     return out;
   },

@@ -175,9 +175,9 @@ export function printStore(r) {
       }
       rows.push([name === 'opfs' || name === 'idbfs' ? `ours ${name}` : name, count(n), ms(t), x(t / per(d.sahpool[n], 'ms')),
         n === large ? x(t / per(d[name][small], 'ms')) : '',
-        name === 'opfs' ? String(perIo(s, 'writes')) : '',
+        name === 'opfs' ? String(perIo(s, 'writes')) : name === 'sahpool' ? String(per(s, 'writes')) : '',
         name === 'opfs' ? kib(perIo(s, 'bytes')) : name === 'idbfs' ? kib(perIo(s, 'putBytes')) : kib(per(s, 'bytes')),
-        name === 'opfs' ? String(perIo(s, 'flushes')) : '', name === 'idbfs' ? String(perIo(s, 'puts')) : name === 'naive' ? String(per(s, 'puts')) : '',
+        name === 'opfs' ? String(perIo(s, 'flushes')) : name === 'sahpool' ? String(per(s, 'flushes')) : '', name === 'idbfs' ? String(perIo(s, 'puts')) : name === 'naive' ? String(per(s, 'puts')) : '',
         ours ? count(perIo(s, 'random')) : '', goal]);
     }
   }
