@@ -80,7 +80,13 @@ async function stored() {
       }
     }
   }
-  await walk(await navigator.storage.getDirectory());
+  try {
+    await walk(await navigator.storage.getDirectory());
+  } catch (error) {
+    // A directory removed while it was walked: not gone yet, look again.
+    if (error?.name !== 'NotFoundError') throw error;
+    bytes += 1;
+  }
   return { bytes, databases: (await indexedDB.databases()).length };
 }
 
