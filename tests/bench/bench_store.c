@@ -11,15 +11,20 @@
  *     overhead (MEMFS) and the naive single-file database on IDBFS;
  *   - the same schema and the same statements on a database opened through
  *     the core's VFS (hush_vfs_open_db), so the two differ only in the VFS;
- *   - a bulk insert into an identity's database (many messages per
+ *   - a bulk insert into a vault's database (many messages per
  *     transaction), what a bulk-insert API in the core would give: the core
  *     has none (hush_message_add is one transaction each).
+ *
+ * Every database here has the store's schema (HUSH_STORE_MIGRATIONS) and
+ * one identity row (id 1, or the vault's own identity for a bulk fill):
+ * rows carry their identity as the store's do.
  *
  * No clock in here: the JS side times each call with performance.now().
  * Messages are generated here and, identically, in tests/bench/store.mjs
  * (message()), so every contender stores the same rows. */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -48,12 +53,15 @@ static const char PRAGMAS[] =
     "PRAGMA page_size=4096; PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=MEMORY;"
     "PRAGMA secure_delete=ON; PRAGMA foreign_keys=ON; PRAGMA cache_size=-2048;";
 
-/* hush_message_add's three statements, and hush_messages' query. */
-static const char SQL_CONV[] = "INSERT OR IGNORE INTO conversations(id) VALUES (?)";
-static const char SQL_MODE[] = "SELECT mode, seconds FROM conversations WHERE id = ?";
+/* hush_message_add's three statements (core/src/store.c: the
+ * conversation's setting, then in one transaction the conversation and the
+ * message; here all three inside the transaction), and hush_messages'
+ * query. ?1 is always the identity. */
+static const char SQL_CONV[] = "INSERT OR IGNORE INTO conversations(identity, id) VALUES (?1, ?2)";
+static const char SQL_MODE[] = "SELECT mode, seconds FROM conversations WHERE identity = ?1 AND id = ?2";
 static const char SQL_MSG[] =
-    "INSERT INTO messages(conversation, sender, body, sent_at, received_at, outgoing,"
-    " read_at, mode, seconds, expires_at) VALUES (?,?,?,?,?,?,?,?,?,?)";
+    "INSERT INTO messages(identity, conversation, sender, body, sent_at, received_at, outgoing,"
+    " read_at, mode, seconds, expires_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)";
 static const char SQL_LAST[] =
     "SELECT json_group_array(json_object('id', id, 'conversation', conversation, 'sender', sender, 'body', body,"
     " 'sentAt', sent_at, 'receivedAt', received_at, 'outgoing', json(iif(outgoing, 'true', 'false')),"
@@ -61,8 +69,8 @@ static const char SQL_LAST[] =
     " 'disappearing', json_object('mode', mode, 'seconds', seconds),"
     " 'attachments', (SELECT json_group_array(json_object('id', a.id, 'name', a.name, 'type', a.mime,"
     " 'size', a.size)) FROM attachments a WHERE a.message = m.id))) FROM (SELECT * FROM messages"
-    " WHERE conversation = ?1 AND (?2 = 0 OR id < ?2)"
-    " AND (expires_at IS NULL OR expires_at > ?3) ORDER BY id DESC LIMIT ?4) m";
+    " WHERE identity = ?1 AND conversation = ?2 AND (?3 = 0 OR id < ?3)"
+    " AND (expires_at IS NULL OR expires_at > ?4) ORDER BY id DESC LIMIT ?5) m";
 
 #define CONVERSATIONS 20
 #define SLOTS 4
@@ -115,6 +123,7 @@ bench_message_mode(int i, int n, int pattern, int *mode, int64_t *seconds)
 
 typedef struct statements {
     sqlite3_stmt *conv, *mode, *msg;
+    int64_t identity;
 } statements;
 
 static void
@@ -152,22 +161,25 @@ insert_one(statements *s, int i, int n, int pattern)
     message_mode(i, n, pattern, &mode, &seconds);
     expires = mode == HUSH_DISAPPEAR_OFF ? 0 : sent_at + seconds * 1000;
 
-    sqlite3_bind_text(s->conv, 1, conv, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s->mode, 1, s->identity);
+    sqlite3_bind_text(s->mode, 2, conv, -1, SQLITE_STATIC);
+    sqlite3_step(s->mode); /* no row before the conversation's first message */
+    sqlite3_reset(s->mode);
+    sqlite3_bind_int64(s->conv, 1, s->identity);
+    sqlite3_bind_text(s->conv, 2, conv, -1, SQLITE_STATIC);
     if (sqlite3_step(s->conv) != SQLITE_DONE) return -1;
     sqlite3_reset(s->conv);
-    sqlite3_bind_text(s->mode, 1, conv, -1, SQLITE_STATIC);
-    if (sqlite3_step(s->mode) != SQLITE_ROW) return -1;
-    sqlite3_reset(s->mode);
-    sqlite3_bind_text(s->msg, 1, conv, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s->msg, 2, outgoing ? "05me" : conv, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s->msg, 3, body, len, SQLITE_STATIC);
-    sqlite3_bind_int64(s->msg, 4, sent_at);
+    sqlite3_bind_int64(s->msg, 1, s->identity);
+    sqlite3_bind_text(s->msg, 2, conv, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s->msg, 3, outgoing ? "05me" : conv, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s->msg, 4, body, len, SQLITE_STATIC);
     sqlite3_bind_int64(s->msg, 5, sent_at);
-    sqlite3_bind_int(s->msg, 6, outgoing);
-    if (outgoing) sqlite3_bind_int64(s->msg, 7, sent_at); else sqlite3_bind_null(s->msg, 7);
-    sqlite3_bind_int(s->msg, 8, mode);
-    sqlite3_bind_int64(s->msg, 9, seconds);
-    if (expires) sqlite3_bind_int64(s->msg, 10, expires); else sqlite3_bind_null(s->msg, 10);
+    sqlite3_bind_int64(s->msg, 6, sent_at);
+    sqlite3_bind_int(s->msg, 7, outgoing);
+    if (outgoing) sqlite3_bind_int64(s->msg, 8, sent_at); else sqlite3_bind_null(s->msg, 8);
+    sqlite3_bind_int(s->msg, 9, mode);
+    sqlite3_bind_int64(s->msg, 10, seconds);
+    if (expires) sqlite3_bind_int64(s->msg, 11, expires); else sqlite3_bind_null(s->msg, 11);
     if (sqlite3_step(s->msg) != SQLITE_DONE) return -1;
     sqlite3_reset(s->msg);
     return 0;
@@ -175,12 +187,13 @@ insert_one(statements *s, int i, int n, int pattern)
 
 /* Messages first .. first+count-1, per_txn of them per transaction. */
 static int
-insert_range(sqlite3 *db, int first, int count, int per_txn, int n, int pattern)
+insert_range(sqlite3 *db, int64_t identity, int first, int count, int per_txn, int n, int pattern)
 {
     statements s;
     int i, rc = 0;
 
     if (per_txn < 1 || prepare_all(db, &s) != 0) return -1;
+    s.identity = identity;
     for (i = 0; i < count && rc == 0; i++) {
         if (i % per_txn == 0 && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) rc = -1;
         if (rc == 0) rc = insert_one(&s, first + i, n, pattern);
@@ -204,6 +217,23 @@ free_slot(void)
     return -1;
 }
 
+/* The store's schema, its version, and identity 1 (a zero seed). */
+static char *
+schema_sql(void)
+{
+    static char *sql = NULL;
+    sqlite3_str *out;
+    int i;
+
+    if (sql != NULL) return sql;
+    out = sqlite3_str_new(NULL);
+    for (i = 0; i < HUSH_STORE_MIGRATION_COUNT; i++) sqlite3_str_appendf(out, "%s;", HUSH_STORE_MIGRATIONS[i]);
+    sqlite3_str_appendf(out, "INSERT INTO identities(id, name, seed, created_at) VALUES (1, 'bench', zeroblob(16), 0);"
+                             "PRAGMA user_version=%d;", HUSH_STORE_MIGRATION_COUNT);
+    sql = sqlite3_str_finish(out);
+    return sql;
+}
+
 static int
 setup(sqlite3 *db, int plain)
 {
@@ -216,8 +246,7 @@ setup(sqlite3 *db, int plain)
     }
     sqlite3_finalize(st);
     /* The store's own schema (core/src/store.c), so both sides run the same tables. */
-    if (version == 0 && (sqlite3_exec(db, HUSH_IDENTITY_MIGRATIONS[0], NULL, NULL, NULL) != SQLITE_OK ||
-                         sqlite3_exec(db, "PRAGMA user_version=1", NULL, NULL, NULL) != SQLITE_OK)) return -1;
+    if (version == 0 && sqlite3_exec(db, schema_sql(), NULL, NULL, NULL) != SQLITE_OK) return -1;
     return version < 0 ? -1 : 0;
 }
 
@@ -241,17 +270,26 @@ bench_open_plain(const char *path)
     return slot;
 }
 
-/* The core's encrypting, chunking VFS on dir (a fixed bench key). */
+/* The core's encrypting VFS on dir/1 (pages) and dir/2 (journal), a fixed
+ * bench key, no lock file (no on_commit): the VFS alone. */
 int
 bench_open_crypt(const char *dir)
 {
-    int slot = free_slot();
+    int slot = free_slot(), rc;
     uint8_t key[32];
     sqlite3 *db = NULL;
+    char pages[256], journal[256];
+    hush_vfs_files files;
 
     if (slot < 0) return -1;
+    snprintf(pages, sizeof pages, "%s/" HUSH_FILE_PAGES, dir);
+    snprintf(journal, sizeof journal, "%s/" HUSH_FILE_JOURNAL, dir);
+    memset(&files, 0, sizeof files);
+    files.pages = pages;
+    files.journal = journal;
     memset(key, 7, sizeof key);
-    if (hush_vfs_open_db(&db, dir, key) != HUSH_OK) return -1;
+    rc = hush_vfs_open_db(&db, &files, key);
+    if (rc != HUSH_OK) return -1;
     if (setup(db, 0) != 0) {
         sqlite3_close(db);
         return -1;
@@ -264,7 +302,7 @@ int
 bench_insert(int slot, int first, int count, int per_txn)
 {
     if (slot < 0 || slot >= SLOTS || slots[slot] == NULL) return -1;
-    return insert_range(slots[slot], first, count, per_txn, 0, 0);
+    return insert_range(slots[slot], 1, first, count, per_txn, 0, 0);
 }
 
 /* hush_messages' query: the newest 50 of conversation k. Returns the JSON
@@ -279,10 +317,11 @@ bench_last50(int slot, int k)
     if (slot < 0 || slot >= SLOTS || slots[slot] == NULL) return -1;
     conversation_id(conv, k);
     if (sqlite3_prepare_v2(slots[slot], SQL_LAST, -1, &st, NULL) != SQLITE_OK) return -1;
-    sqlite3_bind_text(st, 1, conv, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, 0);
-    sqlite3_bind_int64(st, 3, BENCH_BASE_MS);
-    sqlite3_bind_int64(st, 4, 50);
+    sqlite3_bind_int64(st, 1, 1);
+    sqlite3_bind_text(st, 2, conv, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, 0);
+    sqlite3_bind_int64(st, 4, BENCH_BASE_MS);
+    sqlite3_bind_int64(st, 5, 50);
     if (sqlite3_step(st) == SQLITE_ROW) len = sqlite3_column_bytes(st, 0);
     sqlite3_finalize(st);
     return len;
@@ -296,41 +335,34 @@ bench_close(int slot)
     slots[slot] = NULL;
 }
 
-/* ---- a bulk insert into an identity of a core vault ---------------------
- * What a bulk-insert API in the core would do: the identity's database,
- * opened through the core's VFS under its own key, many messages per
- * transaction. The vault must be UNLOCKED; this LOCKS it (which closes the
- * core's connections, so no second connection writes under them) and the
- * caller unlocks it again. The identity's key is read from the vault
- * database, whose key the core derives from the data key as here. */
+/* ---- a bulk insert into a core vault -----------------------------------
+ * What a bulk-insert API in the core would do: the vault's one database
+ * (its pages and journal files), opened through the core's VFS under the
+ * key the store derives from the data key, many messages per transaction,
+ * rows of `identity`. The vault must be UNLOCKED; this LOCKS it (which
+ * closes the core's connection, so no second connection writes under it)
+ * and the caller unlocks it again. No lock-file write per commit (no
+ * on_commit): the commit counter only grows, which the next unlock accepts. */
 int
 bench_bulk_fill(hush_vault *v, int64_t identity, int first, int count, int per_txn, int n, int pattern)
 {
     const uint8_t *dek = hush_vault_dek(v);
-    uint8_t vkey[32], ikey[32];
-    sqlite3 *vdb = NULL, *db = NULL;
-    sqlite3_stmt *st = NULL;
-    int found = 0, rc = -1;
+    uint8_t key[32];
+    sqlite3 *db = NULL;
+    hush_vfs_files files;
+    int rc = -1;
 
     if (dek == NULL) return -1;
-    crypto_kdf_derive_from_key(vkey, sizeof vkey, 1, "hushvdb_", dek);
-    if (hush_vfs_open_db(&vdb, hush_vault_data_dir(v), vkey) == HUSH_OK &&
-        sqlite3_prepare_v2(vdb, "SELECT db_key FROM identities WHERE id = ?", -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, identity);
-        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32) {
-            memcpy(ikey, sqlite3_column_blob(st, 0), 32);
-            found = 1;
-        }
-    }
-    sqlite3_finalize(st);
-    sqlite3_close(vdb);
-    sodium_memzero(vkey, sizeof vkey);
-    if (!found) return -1;
-    if (hush_vault_lock(v) == HUSH_OK && hush_vfs_open_db(&db, hush_vault_data_dir(v), ikey) == HUSH_OK) {
-        rc = insert_range(db, first, count, per_txn, n, pattern);
+    crypto_kdf_derive_from_key(key, sizeof key, 1, "hushvdb_", dek);
+    memset(&files, 0, sizeof files);
+    files.pages = hush_vault_pages_path(v);
+    files.journal = hush_vault_journal_path(v);
+    files.min_counter = hush_vault_store_counter(v);
+    if (hush_vault_lock(v) == HUSH_OK && hush_vfs_open_db(&db, &files, key) == HUSH_OK) {
+        rc = insert_range(db, identity, first, count, per_txn, n, pattern);
     }
     sqlite3_close(db);
-    sodium_memzero(ikey, sizeof ikey);
+    sodium_memzero(key, sizeof key);
     return rc;
 }
 
@@ -342,10 +374,8 @@ bench_sql(int which)
 {
     /* The schema with its version, so a reopened anchor database is not
      * created twice. */
-    static char *schema = NULL;
     const char *all[] = { NULL, PRAGMAS, SQL_CONV, SQL_MODE, SQL_MSG, SQL_LAST };
-    if (schema == NULL) schema = sqlite3_mprintf("%s PRAGMA user_version=1;", HUSH_IDENTITY_MIGRATIONS[0]);
-    all[0] = schema;
+    all[0] = schema_sql();
     return which >= 0 && which < (int) (sizeof all / sizeof all[0]) && all[which] ? all[which] : "";
 }
 
@@ -357,13 +387,13 @@ int
 bench_fill(int slot, int first, int count, int per_txn, int n, int pattern)
 {
     if (slot < 0 || slot >= SLOTS || slots[slot] == NULL) return -1;
-    return insert_range(slots[slot], first, count, per_txn, n, pattern);
+    return insert_range(slots[slot], 1, first, count, per_txn, n, pattern);
 }
 
-/* What hush_sweep does to one identity database (sweep_one in
- * core/src/store.c, same statements; keep in step): the due ids into a
- * temporary table, their attachments' rows read, the messages deleted, in
- * one transaction. Returns the number deleted, or -1. */
+/* What hush_sweep does to the vault's database (core/src/store.c, same
+ * statements; keep in step): in one transaction, the clock, then the due
+ * messages deleted in index order (their attachments and chunks go by ON
+ * DELETE CASCADE). Returns the number deleted, or -1. */
 int
 bench_sweep(int slot, double now, int batch)
 {
@@ -372,33 +402,27 @@ bench_sweep(int slot, double now, int batch)
     int rc, n = -1;
 
     if (slot < 0 || slot >= SLOTS || (db = slots[slot]) == NULL) return -1;
-    if (sqlite3_exec(db, "BEGIN; CREATE TEMP TABLE IF NOT EXISTS due(id INTEGER PRIMARY KEY); DELETE FROM due;",
-                     NULL, NULL, NULL) != SQLITE_OK) {
-        return -1;
-    }
-    rc = sqlite3_prepare_v2(db, "INSERT INTO due SELECT id FROM messages WHERE expires_at <= ?1"
-                                " ORDER BY expires_at LIMIT ?2", -1, &st, NULL);
+    if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) return -1;
+    rc = sqlite3_prepare_v2(db, "UPDATE clock SET ms = max(ms, ?1)", -1, &st, NULL);
     if (rc == SQLITE_OK) {
         sqlite3_bind_int64(st, 1, (sqlite3_int64) now);
-        sqlite3_bind_int(st, 2, batch);
         rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
     }
     sqlite3_finalize(st);
     st = NULL;
     if (rc == SQLITE_OK) {
-        rc = sqlite3_prepare_v2(db, "SELECT file_key, size FROM attachments WHERE message IN (SELECT id FROM due)"
-                                    " AND ?1 = ?1", -1, &st, NULL);
+        rc = sqlite3_prepare_v2(db, "DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE expires_at <= ?1"
+                                    " ORDER BY expires_at LIMIT ?2)", -1, &st, NULL);
         if (rc == SQLITE_OK) {
-            sqlite3_bind_int64(st, 1, 0);
-            while ((rc = sqlite3_step(st)) == SQLITE_ROW) {}
-            rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+            sqlite3_bind_int64(st, 1, (sqlite3_int64) now);
+            sqlite3_bind_int(st, 2, batch);
+            rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
         }
         sqlite3_finalize(st);
     }
-    if (rc == SQLITE_OK) rc = sqlite3_exec(db, "DELETE FROM messages WHERE id IN (SELECT id FROM due)", NULL, NULL, NULL);
     if (rc == SQLITE_OK) {
         n = sqlite3_changes(db);
-        rc = sqlite3_exec(db, "DELETE FROM due; COMMIT", NULL, NULL, NULL);
+        rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     }
     if (rc != SQLITE_OK) {
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);

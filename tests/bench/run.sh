@@ -11,17 +11,29 @@
 #      build/bench-build.log.
 #   2. the sections, in this order (all by default):
 #      crypto  native libsodium, Node and headless Chromium (suite.mjs)
-#      vault   unlock (right, duress, wrong code) and wipe through the facade
-#      store   one durable message, loading 100,000 messages, encryption
-#              overhead; against @sqlite.org/sqlite-wasm (opfs-sahpool) and
-#              a naive SQLite file on IDBFS
-#      expiry  the sweep of disappearing messages and nextDue, up to 1,000,000
+#      vault   unlock outcomes (right, duress, wrong code) against Argon2id
+#              alone and the 10% spread goal: through the facade (hush.unlock
+#              and the first identities() call) on OPFS and on the IndexedDB
+#              fallback, and through the demo app (web/app on web/serve.mjs:
+#              Enter on the lock screen to the first frame of the outcome);
+#              the wipe of a 50 MB vault on OPFS
+#      store   our store in a dedicated Worker on OPFS (web/src/opfs-fs.js)
+#              and on the IndexedDB fallback (persist.js): one durable
+#              message at 1,000 and 100,000 stored, loading 100,000 to the
+#              last 50, wasm memory with 10,000 to 1,000,000 messages open,
+#              a durable sweep of 10,000 scattered among 1,000,000; against
+#              @sqlite.org/sqlite-wasm (opfs-sahpool) and a naive SQLite file
+#              on IDBFS; page-encryption overhead against the same SQLite
+#              unencrypted (MEMFS both), with the I/O (writes, bytes,
+#              flushes) and random draws per message
+#      expiry  the sweep of 10,000 due messages among 1,000,000 and nextDue
+#              (MEMFS), against plain SQLite on the same rows
 #
-# The whole run takes about 3 minutes on 2 CPUs once built (crypto ~15 s,
-# vault ~25 s, store ~30 s, expiry ~95 s: most of it filling 1,000,000
-# messages one transaction each); the first build of the wasm core takes a
-# few minutes more. Figures on a busy machine are noisy: the table prints
-# the load average at the start.
+# The whole run takes about 10 minutes on 2 quiet CPUs once built; most of
+# it is filling 1,000,000 messages three times (OPFS, MEMFS, plain), 1000 per
+# transaction. The first build of the wasm core takes a few minutes more.
+# Figures on a busy machine are noisy: the table prints the load average at
+# the start and at the end.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"

@@ -4,33 +4,43 @@
 // {id, result} or {id, error}. Times are taken here, around the synchronous
 // calls, as store.mjs times our store around its calls in the page.
 //
-// Bytes written: every FileSystemSyncAccessHandle.write of this Worker (the
-// database, its journal and the pool's own file headers) is counted.
+// Bytes written, write calls and flushes: every FileSystemSyncAccessHandle
+// write and flush of this Worker (the database, its journal and the pool's
+// own file headers) is counted.
 import sqlite3InitModule from '../node_modules/@sqlite.org/sqlite-wasm/dist/index.mjs';
 
 const started = performance.now();
 let sqlite3, pool, db, sql;
 let written = 0;
 
-const write = FileSystemSyncAccessHandle.prototype.write;
+let writes = 0;
+let flushes = 0;
+const { write, flush } = FileSystemSyncAccessHandle.prototype;
 FileSystemSyncAccessHandle.prototype.write = function (buffer, options) {
   written += buffer.byteLength;
+  writes++;
   return write.call(this, buffer, options);
 };
+FileSystemSyncAccessHandle.prototype.flush = function () {
+  flushes++;
+  return flush.call(this);
+};
 
-// The same message as bench_store.c's insert_one (pattern 0).
+// The same message as bench_store.c's insert_one (pattern 0), in the
+// store's schema (every row carries its identity: 1, as bench_store.c's).
 const BASE_MS = 1767225600000;
+const IDENTITY = 1;
 const conversationId = (k) => `05c0ffee${'0'.repeat(54)}${k.toString(16).padStart(4, '0')}`;
 
 function insertOne(i) {
   const conv = conversationId(i % 20);
   const outgoing = i % 3 === 0 ? 1 : 0;
   const sentAt = BASE_MS + i * 1000;
-  db.exec({ sql: sql.conv, bind: [conv] });
-  db.selectValue(sql.mode, [conv]);
+  db.selectValue(sql.mode, [IDENTITY, conv]);
+  db.exec({ sql: sql.conv, bind: [IDENTITY, conv] });
   db.exec({
     sql: sql.msg,
-    bind: [conv, outgoing ? '05me' : conv,
+    bind: [IDENTITY, conv, outgoing ? '05me' : conv,
       `Message ${i}: the quick brown fox jumps over the lazy dog, then checks the time twice.`,
       sentAt, sentAt, outgoing, outgoing ? sentAt : null, 0, 0, null],
   });
@@ -69,19 +79,20 @@ const ops = {
   durable(first, count) {
     const out = [];
     for (let i = 0; i < count; i++) {
-      const before = written;
+      const before = { written, writes, flushes };
       const t0 = performance.now();
       db.exec('BEGIN');
       insertOne(first + i);
       db.exec('COMMIT');
-      out.push({ ms: performance.now() - t0, bytes: written - before });
+      out.push({ ms: performance.now() - t0, bytes: written - before.written, writes: writes - before.writes,
+        flushes: flushes - before.flushes });
     }
     return out;
   },
   // hush_messages' query: the newest 50 of conversation 3, as JSON text.
   last50() {
     const t0 = performance.now();
-    const json = db.selectValue(sql.last, [conversationId(3), 0, BASE_MS, 50]);
+    const json = db.selectValue(sql.last, [IDENTITY, conversationId(3), 0, BASE_MS, 50]);
     return { ms: performance.now() - t0, length: json.length };
   },
   sizeBytes: () => db.selectValue('SELECT page_count * page_size FROM pragma_page_count, pragma_page_size'),

@@ -30,17 +30,22 @@ export async function argon2idAlone(runs) {
   return times.sort((a, b) => a - b)[times.length >> 1];
 }
 
-async function newVault(name) {
-  const hush = await Hush.open({ name, kdf: KDF, autoLockMs: 0 });
+const facadePersistence = (p) => (p === 'idbfs' ? 'idbfs' : 'auto');
+
+async function newVault(name, persistence) {
+  const hush = await Hush.open({ name, kdf: KDF, autoLockMs: 0, persistence: facadePersistence(persistence) });
   await hush.create(CODES.right, { kind: 'pin' });
   return hush;
 }
 
 // One unlock on a fresh vault: unlock code and duress code set, one
 // identity with one message (a vault in use), locked; then hush.unlock()
-// with the `which` code, timed from the call to its promise resolving.
-export async function unlockTrial({ name, which }) {
-  const hush = await newVault(name);
+// with the `which` code, timed from the call to its promise resolving
+// (ms), and on to the first identities() call resolving (firstViewMs: what
+// the app needs to draw its first view; for a wrong code the same call is
+// refused, ERR_STATE, and timed too).
+export async function unlockTrial({ name, which, persistence = 'opfs' }) {
+  const hush = await newVault(name, persistence);
   await hush.setDuressCode(CODES.duress);
   const { id } = await hush.createIdentity({ name: 'me' });
   await hush.addMessage(id, { conversation: PEER, sender: PEER, body: 'hello', sentAt: Date.now() });
@@ -48,19 +53,51 @@ export async function unlockTrial({ name, which }) {
   const t0 = performance.now();
   const { ok } = await hush.unlock(CODES[which]);
   const ms = performance.now() - t0;
+  let identities = null;
+  try {
+    identities = (await hush.identities()).length;
+  } catch (error) {
+    identities = error?.code ?? String(error);
+  }
+  const firstViewMs = performance.now() - t0;
   const timings = hush.lastTimings;
+  const used = hush.info?.persistence;
   hush.close();
   if (ok !== (which !== 'wrong')) throw new Error(`unlock with the ${which} code: ok ${ok}`);
-  return { ms, timings };
+  return { ms, firstViewMs, identities, timings, persistence: used };
+}
+
+// Bytes held by the origin's storage: every OPFS file's size (a file the
+// Worker still holds open counts as not gone) and whether any IndexedDB
+// database exists.
+async function stored() {
+  let bytes = 0;
+  async function walk(dir) {
+    for await (const [, handle] of dir.entries()) {
+      if (handle.kind === 'directory') await walk(handle);
+      else {
+        try { bytes += (await handle.getFile()).size; } catch { bytes += 1; }
+      }
+    }
+  }
+  try {
+    await walk(await navigator.storage.getDirectory());
+  } catch (error) {
+    // A directory removed while it was walked: not gone yet, look again.
+    if (error?.name !== 'NotFoundError') throw error;
+    bytes += 1;
+  }
+  return { bytes, databases: (await indexedDB.databases()).length };
 }
 
 // A vault holding `bytes` of attachments (pieces of `piece` bytes, each a
-// message's attachment, stored by the facade in 16 KiB encrypted chunk
-// files), then hush.wipe(): the time until indexedDB.databases() lists
-// nothing (polled every few ms while the wipe runs) and until wipe()
-// resolves; the Worker's own timing of "keys destroyed and persisted".
-export async function wipeTrial({ name, bytes, piece }) {
-  const hush = await newVault(name);
+// message's attachment: rows of 32 KiB chunks in the pages file), then
+// hush.wipe(): the time until the origin's storage holds nothing (no OPFS
+// file with a byte in it, no IndexedDB database; polled every few ms while
+// the wipe runs) and until wipe() resolves; the Worker's own timing of
+// "keys destroyed and flushed".
+export async function wipeTrial({ name, bytes, piece, persistence = 'opfs' }) {
+  const hush = await newVault(name, persistence);
   const { id } = await hush.createIdentity({ name: 'me' });
   const data = new Uint8Array(piece);
   for (let at = 0; at < piece; at += 65536) crypto.getRandomValues(data.subarray(at, Math.min(at + 65536, piece)));
@@ -71,19 +108,22 @@ export async function wipeTrial({ name, bytes, piece }) {
   }
   const fillMs = performance.now() - t0;
   const { usage } = await navigator.storage.estimate();
-  const databases = (await indexedDB.databases()).length;
+  const before = await stored();
 
   const started = performance.now();
   let resolvedMs = null;
   const wiped = hush.wipe().then(() => { resolvedMs = performance.now() - started; });
   let goneMs = null;
   while (goneMs === null) {
-    if ((await indexedDB.databases()).length === 0) goneMs = performance.now() - started;
+    const now = await stored();
+    if (now.bytes === 0 && now.databases === 0) goneMs = performance.now() - started;
     else await new Promise((resolve) => setTimeout(resolve, 2));
   }
   await wiped;
+  await hush.whenSettled?.();
   const keysGoneMs = hush.lastTimings?.persistedMs ?? null;
   const errors = hush.lastWipeErrors ?? [];
+  const used = hush.info?.persistence;
   hush.close();
-  return { fillMs, usage, databases, goneMs, resolvedMs, keysGoneMs, errors };
+  return { fillMs, usage, before, goneMs, resolvedMs, keysGoneMs, errors, persistence: used };
 }
