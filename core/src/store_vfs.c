@@ -32,14 +32,18 @@
  *      the encrypted pages, each at a 4096-aligned offset; the header is
  *      nonce ‖ XChaCha20-Poly1305(journal key, counter u64 ‖ count u32 ‖
  *      pages u32 ‖ BLAKE2b-256(table ‖ pages)) ‖ tag, associated data
- *      "hushjrnl" ‖ file id; fsync;
+ *      "hushjrnl" ‖ file id; what the previous commit left past this one's
+ *      end is overwritten with random bytes; fsync;
  *   2. the pages go in place, pages cut by a truncation become random, the
- *      header takes the new counter; fsync;
- *   3. the journal's used blocks are overwritten with random bytes (not
- *      flushed: a stale journal is recognised by its counter and ignored).
- * An open that finds a valid journal whose counter is the header's + 1 (or
- * a header that does not authenticate) replays it: a crash at any point
- * leaves the old or the new database, never a mix.
+ *      header takes the new counter; fsync.
+ * Between commits the journal holds copies of the current pages only (the
+ * last commit's, byte for byte as in place), so it keeps no older version
+ * of anything: the next commit overwrites them or, past its end, scrubs
+ * them before any page goes in place. An open that finds a valid journal
+ * whose counter is the header's + 1 (or a header that does not
+ * authenticate) replays it; one whose counter is the header's is stale and
+ * stays. A crash at any point leaves the old or the new database, never a
+ * mix.
  *
  * ROLLBACK
  * The commit counter in the header is also kept in the lock file's meta
@@ -101,6 +105,7 @@ typedef struct crypt_file {
     uint32_t     disk_pages;   /* logical size as committed */
     uint32_t     capacity;     /* pages the pages file has room for */
     uint64_t     counter;      /* commits so far */
+    uint64_t     journal_end;  /* journal blocks that may hold pages of the last commit */
     hush_vfs_commit_fn on_commit;
     void        *ctx;
     dirty_map    dirty;
@@ -452,13 +457,20 @@ commit(crypt_file *f)
     if (rc == SQLITE_OK) {
         seal_block(f->block, f->keys.jrnl_key, "hushjrnl", &f->keys, plain, sizeof plain);
         if (pwrite_all(f->jfd, f->block, BLOCK, 0) != 0) rc = SQLITE_IOERR_WRITE;
-        else if (fsync(f->jfd) != 0) rc = SQLITE_IOERR_FSYNC;
     }
+    /* The last commit's copies past this one's end: the pages they copy
+     * are about to change in place, and then the copies would be older
+     * versions. */
+    if (rc == SQLITE_OK && f->journal_end > (uint64_t) 1 + t + n && hush_vfs_fault_step != 4 &&
+        randomize_blocks(f->jfd, (uint64_t) 1 + t + n, f->journal_end) != 0) {
+        rc = SQLITE_IOERR_WRITE;
+    }
+    if (rc == SQLITE_OK && fsync(f->jfd) != 0) rc = SQLITE_IOERR_FSYNC;
+    if (rc == SQLITE_OK) f->journal_end = (uint64_t) 1 + t + n;
     if (rc == SQLITE_OK && hush_vfs_fault_step == 1) rc = SQLITE_IOERR_WRITE;
-    /* 2. In place. 3. The journal's ciphertext goes (a stale one is harmless). */
+    /* 2. In place. */
     if (rc == SQLITE_OK) rc = apply(f, list, n, f->pages, f->counter + 1);
     if (rc == SQLITE_OK && hush_vfs_fault_step == 3) rc = SQLITE_IOERR_WRITE;
-    if (rc == SQLITE_OK && randomize_blocks(f->jfd, 0, (uint64_t) 1 + t + n) != 0) rc = SQLITE_IOERR_WRITE;
     free(list);
     free(table);
     if (rc != SQLITE_OK) {
@@ -471,12 +483,12 @@ commit(crypt_file *f)
     return SQLITE_OK;
 }
 
-/* Replays a valid journal of commit `want` (or of any commit when want is
- * 0); 1 if it did, 2 if the journal is ours but not that commit's (stale:
- * its scrub was cut short), 0 if there is no journal of ours, -1 on an I/O
- * error. */
+/* Replays a valid journal of commit `want`, or, when want is 0 (no valid
+ * header to say which), of a commit no older than `at_least`: 1 if it did,
+ * 2 if the journal is ours but not such a commit's (stale, or put back from
+ * an older image), 0 if there is no journal of ours, -1 on an I/O error. */
 static int
-replay(crypt_file *f, uint64_t want, uint64_t *counter)
+replay(crypt_file *f, uint64_t want, uint64_t at_least, uint64_t *counter)
 {
     uint8_t plain[JOURNAL_PLAIN], digest[32];
     off_t size = file_size(f->jfd);
@@ -494,7 +506,7 @@ replay(crypt_file *f, uint64_t want, uint64_t *counter)
     n = get_le32(plain + 8);
     pages = get_le32(plain + 12);
     t = table_blocks(n);
-    if ((want != 0 && c != want) || n > MAX_PAGES / 2 || pages > MAX_PAGES ||
+    if ((want != 0 && c != want) || c < at_least || n > MAX_PAGES / 2 || pages > MAX_PAGES ||
         (uint64_t) size < (uint64_t) (1 + t + n) * BLOCK) {
         return 2;
     }
@@ -694,7 +706,7 @@ recover(crypt_file *f, const hush_vfs_files *files)
     }
     /* A journal one commit ahead means that commit was cut short; with no
      * valid header, any valid journal of ours is the newest state. */
-    journal = replay(f, header ? counter + 1 : 0, &counter);
+    journal = replay(f, header ? counter + 1 : 0, files->min_counter, &counter);
     if (journal < 0) return HUSH_ERR_IO;
     replayed = journal == 1;
     if (!header && !replayed && size > 0) {
@@ -705,14 +717,12 @@ recover(crypt_file *f, const hush_vfs_files *files)
         f->disk_pages = 0;
         f->counter = 0;
     }
-    if (journal != 0) {
-        /* A replayed or stale journal of ours: its ciphertext goes too. Any
-         * other journal was scrubbed by its commit (a crash before its
-         * header leaves ciphertext of a commit that never happened, until
-         * the next commit overwrites it), so an open does not rewrite the
-         * whole journal, which is as large as the largest commit. */
+    /* What the journal holds is now copies of current pages, or of a
+     * commit that never happened; the next commit overwrites or scrubs all
+     * of it before a page changes in place. */
+    {
         off_t jsize = file_size(f->jfd);
-        if (jsize >= BLOCK && randomize_blocks(f->jfd, 0, (uint64_t) jsize / BLOCK) != 0) return HUSH_ERR_IO;
+        f->journal_end = jsize > 0 ? (uint64_t) jsize / BLOCK + 1 : 0;
     }
     if (f->counter < files->min_counter) return HUSH_ERR_STORE_DAMAGED; /* rolled back */
     size = file_size(f->fd);

@@ -40,7 +40,8 @@ uint64_t hush_vfs_counter(sqlite3 *db);
 
 /* Tests only: a commit fails on purpose after this step (0: before the
  * journal's header, 1: after the journal, 2: half the pages in place,
- * 3: before the journal's scrub); -1: never. */
+ * 3: after the pages), or (4) skips scrubbing the journal's tail; -1:
+ * never. */
 extern int hush_vfs_fault_step;
 
 /* Pages the pages file has room for: its size class (tests, benchmarks). */

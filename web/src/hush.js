@@ -23,7 +23,11 @@ export { HushError };
 
 const KINDS = ['pin', 'pattern', 'passphrase'];
 const WIPE_CHANNEL = 'hush:wipe';
-const UNLOCK_MARGIN_MS = 30;
+// Every unlock outcome resolves this long after the Worker's check: it
+// covers the slowest path, the right code's sweep before the first view
+// (tests/bench measured ~30 ms on OPFS), so right, duress and wrong codes
+// take the same time.
+const UNLOCK_MARGIN_MS = 60;
 const DURESS_CLEAR_DELAY_MS = 1500;
 
 function encodeCode(code, kind) {
@@ -337,9 +341,9 @@ export class Hush extends EventTarget {
   // Never awaited by an unlock or a wipe: each step is bounded in time, and
   // what failed is in lastWipeErrors.
   #wipeOrigin({ keepVault }) {
-    this.#channel?.postMessage({ type: 'wipe' });
     const errors = [];
     const wipe = async () => {
+      this.#channel?.postMessage({ type: 'wipe' });
       try {
         errors.push(...(await this.#post('wipeStorage', [{ keepVault }])).errors);
       } catch (error) {
@@ -349,17 +353,7 @@ export class Hush extends EventTarget {
     const page = async () => {
       // After a duress unlock the vault's own files are set aside for a
       // full Clear-Site-Data and written back (worker.js, suspendFiles).
-      // While they are away the core waits, so this runs only once the
-      // unlock's first view has long been drawn (DURESS_CLEAR_DELAY_MS):
-      // a duress unlock must not be slower to show than any other.
       const { clearSiteDataUrl } = this.#options;
-      if (keepVault && clearSiteDataUrl) {
-        await new Promise((resolve) => {
-          const timer = setTimeout(resolve, DURESS_CLEAR_DELAY_MS);
-          this.#hurry = () => { clearTimeout(timer); resolve(); };
-        });
-        this.#hurry = null;
-      }
       const aside = keepVault && clearSiteDataUrl ? (await this.#post('suspendFiles')).suspended : false;
       try {
         errors.push(...(await wipePageStorage({ clearSiteDataUrl, keepStorage: keepVault && !aside })).map(String));
@@ -368,7 +362,16 @@ export class Hush extends EventTarget {
       }
       this.lastWipeErrors = errors;
     };
-    const work = keepVault ? wipe().then(page) : this.#restart(async () => { await wipe(); await page(); });
+    // After a duress unlock, the rest of the origin goes only once the
+    // unlock's first view has long been drawn (DURESS_CLEAR_DELAY_MS, or at
+    // once on lock): the Worker's deletions and the files set aside would
+    // hold up its first calls, and a duress unlock must not be slower to
+    // show than any other. The old vault is already erased by then.
+    const later = () => new Promise((resolve) => {
+      const timer = setTimeout(resolve, DURESS_CLEAR_DELAY_MS);
+      this.#hurry = () => { clearTimeout(timer); resolve(); };
+    }).then(() => { this.#hurry = null; });
+    const work = keepVault ? later().then(wipe).then(page) : this.#restart(async () => { await wipe(); await page(); });
     this.#background = work.catch((error) => { this.lastWipeErrors = [...errors, String(error)]; });
     return this.#background;
   }
