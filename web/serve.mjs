@@ -29,6 +29,15 @@ const SECURITY_HEADERS = {
 
 const CLEAR_TYPES = ['cache', 'cookies', 'storage', 'executionContexts'];
 
+// Hush's code and the wasm core may come from the HTTP cache: a lock ends
+// the Worker and starts a fresh one, which must load its scripts even with
+// the network gone (a border, a plane). They hold no secret. A messenger
+// serving Hush from elsewhere needs the same (headers, or a service worker).
+// Everything else, pages included, is never stored.
+function cacheFor(pathname) {
+  return pathname.startsWith('/src/') || pathname.startsWith('/dist/') ? { 'Cache-Control': 'max-age=86400' } : {};
+}
+
 async function handle(req, res) {
   const url = new URL(req.url, 'http://localhost');
   if (url.pathname === '/') {
@@ -54,7 +63,7 @@ async function handle(req, res) {
     res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
     return;
   }
-  res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': TYPES[extname(path)] ?? 'application/octet-stream' });
+  res.writeHead(200, { ...SECURITY_HEADERS, ...cacheFor(url.pathname), 'Content-Type': TYPES[extname(path)] ?? 'application/octet-stream' });
   createReadStream(path).pipe(res);
 }
 

@@ -113,13 +113,20 @@ export class Hush extends EventTarget {
   // it is needed, so a lock or a wipe can start one offline.
   #spawn() {
     const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'hush' });
+    // A spare that could not load (its scripts unreachable) is never used:
+    // its error event would be long gone by then, and init would wait forever.
+    worker.addEventListener('error', () => { worker.failed = true; }, { once: true });
     worker.postMessage({ id: 0, op: 'load', args: [{ flavour: this.#options.init.flavour }] });
     return worker;
   }
 
   // A fresh Worker, initialised: it has never held a key.
   async #startWorker() {
-    const worker = this.#spare ?? this.#spawn();
+    let worker = this.#spare;
+    if (!worker || worker.failed) {
+      worker?.terminate();
+      worker = this.#spawn();
+    }
     this.#spare = this.#spawn();
     this.#worker = worker;
     worker.onmessage = ({ data: { id, result, error, event } }) => {
@@ -133,7 +140,9 @@ export class Hush extends EventTarget {
       if (error) waiter.reject(HushError.fromJSON(error));
       else waiter.resolve(result);
     };
-    worker.onerror = (event) => this.#dropPending(new HushError('ERR_INTERNAL', `worker failed: ${event.message}`));
+    worker.onerror = (event) => this.#dropPending(new HushError('ERR_INTERNAL',
+      `the Worker failed: ${event.message ?? 'its scripts could not be loaded (offline, and not cached?)'}`));
+    if (worker.failed) this.#dropPending(new HushError('ERR_INTERNAL', 'the Worker could not load its scripts'));
     this.info = await this.#post('init', [this.#options.init]);
     return this.info.status;
   }
