@@ -61,10 +61,16 @@ async function vaultWithCanaries(page, options, { canary, attachmentCanary }) {
 const WIPES = {
   duress: {
     prepare: (page) => call(page, 'setDuressCode', DURESS),
-    async run(page) {
+    async run(page, { offline }) {
       assert.deepEqual(await call(page, 'unlock', DURESS), { ok: true });
       assert.deepEqual(await call(page, 'identities'), []);
-      await call(page, 'lock'); // finishes the re-key under a fresh salt
+      // lock() finishes the re-key under a fresh salt in the core, then
+      // starts a fresh Worker. Offline, that Worker's script cannot load
+      // and lock() rejects after the re-key: a defect of its own, asserted
+      // by 'lock() works offline' below; here only what is on disk counts.
+      const failed = await call(page, 'lock').then(() => null, (error) => String(error));
+      if (!offline) assert.equal(failed, null);
+      else if (failed) log(`offline: lock() rejected after the re-key: ${failed}`);
       return 'locked';
     },
   },
@@ -131,7 +137,7 @@ for (const kind of BROWSERS) {
           page = await blankPage(browser, url);
           assert.equal(await openHush(page, network.options), 'locked');
           if (network.offline) await browser.setOffline(true);
-          const after = await wipe.run(page);
+          const after = await wipe.run(page, network);
           assert.equal(await state(page), after);
           await browser.close({ keepProfile: true });
 
@@ -148,6 +154,30 @@ for (const kind of BROWSERS) {
       });
     }
   }
+
+  // A messenger is used offline (a border, a plane); locking must not
+  // depend on the network.
+  test(`lock() works offline, after a duress unlock and after a normal one (${kind})`, async () => {
+    const { url } = await server();
+    const browser = await launch({ browser: kind });
+    try {
+      const page = await blankPage(browser, url);
+      assert.equal(await openHush(page), 'new');
+      await call(page, 'create', PIN, { kind: 'pin' });
+      await call(page, 'setDuressCode', DURESS);
+      await call(page, 'lock');
+      await browser.setOffline(true);
+      assert.deepEqual(await call(page, 'unlock', PIN), { ok: true });
+      await call(page, 'lock');
+      assert.equal(await state(page), 'locked');
+      assert.deepEqual(await call(page, 'unlock', DURESS), { ok: true });
+      await call(page, 'lock');
+      assert.equal(await state(page), 'locked');
+      assert.deepEqual(await call(page, 'unlock', DURESS), { ok: true }, 'the duress code opens the new vault');
+    } finally {
+      await browser.close().catch(() => {});
+    }
+  });
 
   test(`expired, swept disappearing messages are in no page the keys open; a lasting one is (${kind})`, async () => {
     const control = canaryText('lasting');
