@@ -136,7 +136,11 @@ for (const kind of BROWSERS) {
           browser = await launch({ browser: kind, profileDir });
           page = await blankPage(browser, url);
           assert.equal(await openHush(page, network.options), 'locked');
-          if (network.offline) await browser.setOffline(true);
+          if (network.offline) {
+            await browser.setOffline(true);
+            assert.equal(await evaluate(page, () => fetch('/clear-site-data').then(() => 'reached', () => 'unreachable')),
+              'unreachable', 'the Clear-Site-Data endpoint is out of reach');
+          }
           const after = await wipe.run(page, network);
           assert.equal(await state(page), after);
           await browser.close({ keepProfile: true });
