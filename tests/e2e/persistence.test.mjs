@@ -73,14 +73,17 @@ test('a lock ends the Worker that held the keys; a fresh one serves the lock scr
     assert.equal(await workerAnswers(page, 0), true, 'the spy sees the live Worker');
     await call(page, 'lock');
     assert.equal(await page.evaluate(() => window.hush.state), 'locked');
-    assert.equal(await page.evaluate(() => window.hushWorkers.length), 2, 'a new Worker after the lock');
+    // Workers: 0 held the keys, 1 was the spare loaded ahead (hush.js
+    // #spawn) and now serves the lock screen, 2 is the next spare.
+    assert.equal(await page.evaluate(() => window.hushWorkers.length), 3, 'a fresh Worker after the lock, and a new spare');
     assert.equal(await workerAnswers(page, 0), false, 'the Worker that held the keys is gone');
+    assert.equal(await workerAnswers(page, 1), true, 'the fresh one serves');
     assert.deepEqual(await call(page, 'unlock', '2580'), { ok: true });
     assert.equal((await call(page, 'identities'))[0].id, id);
     await call(page, 'wipe');
     await settled(page);
-    assert.equal(await page.evaluate(() => window.hushWorkers.length), 3, 'a new Worker after the wipe');
-    assert.equal(await workerAnswers(page, 1), false);
+    assert.equal(await page.evaluate(() => window.hushWorkers.length), 4, 'a fresh Worker after the wipe');
+    assert.equal(await workerAnswers(page, 1), false, 'the Worker that held the keys is gone');
     assert.equal(await page.evaluate(() => window.hush.state), 'new');
     await call(page, 'create', '1111', { kind: 'pin' });
     assert.deepEqual(await call(page, 'identities'), []);

@@ -193,3 +193,38 @@ test('after lock and after a wipe no byte of the data key or lock key is left in
   assert.equal(heapContains(core, pin('heap scan test')), false, 'code left in wasm memory');
   vault.close();
 });
+
+// The store's secrets too: an identity's seed (as stored, and as the
+// ed25519 seed it becomes), its recovery phrase, a message body and an
+// attachment, each found in wasm memory while unlocked (the scan works)
+// and in none of it after lock, and after a wipe. SQLite's page cache and
+// every result string are zeroed when freed (core/src/memory.c, core.js).
+test('after lock and after a wipe no seed, phrase, message body or attachment is left in wasm memory', async () => {
+  const core = await loadCore({ flavour: 'debug' });
+  const { vault } = freshVault(core);
+  vault.create('pin', pin('2580'), CHEAP, T0);
+  const seed = Uint8Array.from(sodium.randombytes_buf(16));
+  const phrase = core.seedToPhrase(seed);
+  const body = `heap canary body ${sodium.to_hex(sodium.randombytes_buf(8))}`;
+  const attachment = new TextEncoder().encode(`heap canary attachment ${sodium.to_hex(sodium.randombytes_buf(8))}`);
+  const needles = () => ({ seed, ed25519Seed: Uint8Array.from([...seed, ...new Uint8Array(16)]),
+    phrase: new TextEncoder().encode(phrase), body: new TextEncoder().encode(body), attachment });
+  const id = vault.createIdentity('heap', seed);
+  const message = vault.addMessage(id, { conversation: 'bob', sender: 'bob', body, sentAt: T0, outgoing: false }, T0);
+  vault.addAttachment(id, message, { name: 'a.txt', type: 'text/plain', data: attachment });
+  // Read them back, so every path a session takes has run.
+  assert.equal(vault.messages(id, 'bob', {}, T0)[0].body, body);
+  assert.equal(vault.identityPhrase(id), phrase);
+  assert.deepEqual(vault.attachment(id, vault.messages(id, 'bob', {}, T0)[0].attachments[0].id), attachment);
+  vault.identities();
+  const seen = Object.entries(needles()).filter(([, bytes]) => heapContains(core, bytes)).map(([name]) => name);
+  assert.ok(seen.includes('seed') && seen.includes('body'), `the scan finds the store's secrets while unlocked (${seen})`);
+  vault.lock();
+  for (const [name, bytes] of Object.entries(needles())) assert.equal(heapContains(core, bytes), false, `${name} left after lock`);
+  assert.equal(vault.beginAttempt(T0), null);
+  assert.equal(vault.unlock(pin('2580'), T0), 'ok');
+  assert.equal(vault.messages(id, 'bob', {}, T0)[0].body, body);
+  vault.destroyKeys();
+  for (const [name, bytes] of Object.entries(needles())) assert.equal(heapContains(core, bytes), false, `${name} left after a wipe`);
+  vault.close();
+});

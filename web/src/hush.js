@@ -24,6 +24,7 @@ export { HushError };
 const KINDS = ['pin', 'pattern', 'passphrase'];
 const WIPE_CHANNEL = 'hush:wipe';
 const UNLOCK_MARGIN_MS = 30;
+const DURESS_CLEAR_DELAY_MS = 1500;
 
 function encodeCode(code, kind) {
   if (code instanceof Uint8Array) return code;
@@ -58,6 +59,8 @@ export class Hush extends EventTarget {
   #status;
   #ready = Promise.resolve(); // calls wait for this: a Worker being replaced
   #background = Promise.resolve(); // the origin wipe and Worker restart, if any
+  #hurry = null; // ends the wait before a duress unlock's Clear-Site-Data
+  #spare = null; // the next Worker, loaded ahead
   #idleTimer = null;
   #activity = () => this.#armIdleTimer();
   #visibility = () => {
@@ -101,9 +104,19 @@ export class Hush extends EventTarget {
     return hush;
   }
 
+  // A Worker with its scripts and the core loaded, but no vault opened (a
+  // sync access handle is exclusive): the next fresh Worker, ready before
+  // it is needed, so a lock or a wipe can start one offline.
+  #spawn() {
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'hush' });
+    worker.postMessage({ id: 0, op: 'load', args: [{ flavour: this.#options.init.flavour }] });
+    return worker;
+  }
+
   // A fresh Worker, initialised: it has never held a key.
   async #startWorker() {
-    const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'hush' });
+    const worker = this.#spare ?? this.#spawn();
+    this.#spare = this.#spawn();
     this.#worker = worker;
     worker.onmessage = ({ data: { id, result, error, event } }) => {
       if (event === 'expired') {
@@ -278,6 +291,9 @@ export class Hush extends EventTarget {
   // a fresh Worker serves the lock screen. Resolves once that one is ready.
   async lock() {
     if (this.state !== 'unlocked') return;
+    // A duress unlock's origin wipe runs in this Worker: it finishes first.
+    this.#hurry?.();
+    await this.#background;
     this.#setStatus(await this.#call('lock'));
     await this.#restart();
   }
@@ -331,7 +347,25 @@ export class Hush extends EventTarget {
       }
     };
     const page = async () => {
-      errors.push(...(await wipePageStorage({ clearSiteDataUrl: this.#options.clearSiteDataUrl, keepStorage: keepVault })).map(String));
+      // After a duress unlock the vault's own files are set aside for a
+      // full Clear-Site-Data and written back (worker.js, suspendFiles).
+      // While they are away the core waits, so this runs only once the
+      // unlock's first view has long been drawn (DURESS_CLEAR_DELAY_MS):
+      // a duress unlock must not be slower to show than any other.
+      const { clearSiteDataUrl } = this.#options;
+      if (keepVault && clearSiteDataUrl) {
+        await new Promise((resolve) => {
+          const timer = setTimeout(resolve, DURESS_CLEAR_DELAY_MS);
+          this.#hurry = () => { clearTimeout(timer); resolve(); };
+        });
+        this.#hurry = null;
+      }
+      const aside = keepVault && clearSiteDataUrl ? (await this.#post('suspendFiles')).suspended : false;
+      try {
+        errors.push(...(await wipePageStorage({ clearSiteDataUrl, keepStorage: keepVault && !aside })).map(String));
+      } finally {
+        if (aside) await this.#post('resumeFiles');
+      }
       this.lastWipeErrors = errors;
     };
     const work = keepVault ? wipe().then(page) : this.#restart(async () => { await wipe(); await page(); });
@@ -437,6 +471,8 @@ export class Hush extends EventTarget {
     }
     document.removeEventListener('visibilitychange', this.#visibility);
     this.#terminate();
+    this.#spare?.terminate();
+    this.#spare = null;
     this.#tabLock.release();
   }
 }

@@ -61,9 +61,13 @@ async function openOpfs(names) {
   };
 }
 
+// While Clear-Site-Data runs after a duress unlock, the vault's OPFS files
+// are away (suspendFiles .. resumeFiles): the core waits for them.
+let filesBack = null;
+
 // Every write of the core, through the storage's group commit.
-const write = (fn) => storage.run(fn);
-const read = (fn) => storage.run(fn, { persist: false });
+const write = async (fn) => { await filesBack; return storage.run(fn); };
+const read = async (fn) => { await filesBack; return storage.run(fn, { persist: false }); };
 
 // Runs fn with the code and zeroes the code afterwards, whatever happens.
 function usingCode(code, fn) {
@@ -80,10 +84,20 @@ function stopSweeps() {
   sweepAt = null;
 }
 
+let coreLoading = null;
+
 const ops = {
+  // A spare Worker loads its scripts and the core ahead of need (hush.js),
+  // so the fresh Worker after a lock starts even with the network gone.
+  async load({ flavour }) {
+    coreLoading ??= loadCore({ flavour });
+    await coreLoading;
+    return true;
+  },
+
   // persistence: 'auto' (OPFS where sync access handles exist) or 'idbfs'.
   async init({ flavour, name, kdf: cost, persistence = 'auto' }) {
-    core = await loadCore({ flavour });
+    core = await (coreLoading ??= loadCore({ flavour }));
     kdf = cost ?? null;
     neutralName = await vaultDirName(name);
     const names = Object.values(core.constants.files);
@@ -174,6 +188,54 @@ const ops = {
       database: storage.kind === 'idbfs' ? neutralName : null, files: Object.values(core.constants.files) } : {};
     const errors = await wipeStorage(keep);
     return { errors: errors.map(String) };
+  },
+
+  // After a duress unlock, Clear-Site-Data "*" is the only way to make the
+  // browser drop what the messenger itself kept in IndexedDB (Chromium's
+  // LevelDB keeps deleted records in its files), but it also deletes the
+  // new vault's files. So: copy the three files (ciphertext and a lock file
+  // under the new keys only), let go of them, let the page call
+  // Clear-Site-Data, then write them back. On the IndexedDB fallback there
+  // is no such copy to make: suspended is false and the page asks only for
+  // cache and cookies.
+  async suspendFiles() {
+    if (storage.kind !== 'opfs' || filesBack) return { suspended: false };
+    const copies = {};
+    for (const name of Object.values(core.constants.files)) {
+      const { handle } = core.module.FS.lookupPath(`${VAULT_DIR}/${name}`).node;
+      const bytes = new Uint8Array(handle.getSize());
+      handle.read(bytes, { at: 0 });
+      copies[name] = bytes;
+    }
+    storage.close();
+    let release;
+    filesBack = new Promise((resolve) => { release = resolve; });
+    storage.suspended = { copies, release };
+    return { suspended: true };
+  },
+
+  async resumeFiles() {
+    const { copies, release } = storage.suspended ?? {};
+    if (!copies) return { resumed: false };
+    const names = Object.values(core.constants.files);
+    try {
+      const opened = await openOpfsVault(neutralName, names);
+      for (const name of names) {
+        const node = core.module.FS.lookupPath(`${VAULT_DIR}/${name}`).node;
+        node.handle = opened.handles[name];
+        node.handle.truncate(0);
+        node.handle.write(copies[name], { at: 0 });
+        node.handle.flush();
+        copies[name].fill(0);
+      }
+      storage.close = () => opened.close();
+      storage.removeOrphans = () => removeOrphans(opened.dir, names);
+    } finally {
+      delete storage.suspended;
+      filesBack = null;
+      release();
+    }
+    return { resumed: true };
   },
 
   // ---- the store ----
@@ -283,7 +345,7 @@ self.onmessage = async ({ data: { id, op, args = [], now } }) => {
   if (typeof now === 'number') pageClock = { now, at: performance.now() };
   try {
     if (!Object.hasOwn(ops, op)) throw new HushError('ERR_ARGUMENT', `unknown operation ${op}`);
-    if (op !== 'init' && !core) throw new HushError('ERR_STATE', 'core not loaded');
+    if (op !== 'init' && op !== 'load' && !core) throw new HushError('ERR_STATE', 'core not loaded');
     self.postMessage({ id, result: await ops[op](...args) });
   } catch (error) {
     const wire = error instanceof HushError ? error.toJSON() : { code: 'ERR_INTERNAL', message: String(error?.message ?? error) };
