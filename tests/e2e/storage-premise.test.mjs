@@ -96,7 +96,7 @@ function opfsInPlace(page, [a, b, c], { overwrite = true } = {}) {
 }
 
 for (const kind of BROWSERS) {
-  test(`IndexedDB keeps what was overwritten and deleted; OPFS sync access handles do not (${kind})`, async () => {
+  test(`IndexedDB keeps what was overwritten and deleted; OPFS sync access handles do not (${kind})`, { timeout: 60_000 }, async () => {
     const { url } = await server();
     const browser = await launch({ browser: kind });
     try {
