@@ -55,15 +55,20 @@ export async function findLockFiles(profileDir, size = LOCKFILE_BYTES) {
   const out = [];
   for (const file of await profileFiles(profileDir)) {
     if (file.size !== size) continue;
-    try { out.push({ path: file.path, bytes: await readFile(file.path) }); } catch { /* gone meanwhile */ }
+    let bytes;
+    try { bytes = await readFile(file.path); } catch { continue; /* gone meanwhile */ }
+    // A file may change between stat and read while a browser still runs.
+    if (bytes.length === size) out.push({ path: file.path, bytes });
   }
   return out;
 }
 
 // The examiner's reading of a lock file (core/LOCKFILE.md): header fields,
 // and the slots with their associated data.
+// Anything shorter than a lock file parses with an empty magic.
 export function parseLockFile(bytes) {
   const b = Buffer.from(bytes);
+  if (b.length < 128 + 8 * 80) return { magic: '', slots: [] };
   return {
     magic: b.subarray(0, 8).toString('latin1'),
     version: b.readUInt32LE(8),

@@ -15,9 +15,10 @@ after(stopServer);
 
 const marker = () => randomBytes(64);
 
-// put A, put B over it, delete the database.
-function indexedDbOverwriteThenDelete(page, [a, b]) {
-  return evaluate(page, async ([hexA, hexB]) => {
+// put A, put B over it, delete the database; K in another database that
+// stays.
+function indexedDbOverwriteThenDelete(page, [a, b, k]) {
+  return evaluate(page, async ([hexA, hexB, hexK]) => {
     const bytes = (hex) => Uint8Array.from(hex.match(/../g), (h) => parseInt(h, 16));
     const db = await new Promise((resolve, reject) => {
       const request = indexedDB.open('premise', 1);
@@ -34,12 +35,24 @@ function indexedDbOverwriteThenDelete(page, [a, b]) {
     await put(bytes(hexA));
     await put(bytes(hexB));
     db.close();
+    // Control: a value in a database that stays, which the scan must find.
+    await new Promise((resolve, reject) => {
+      const request = indexedDB.open('premise-kept', 1);
+      request.onupgradeneeded = () => request.result.createObjectStore('values');
+      request.onsuccess = () => {
+        const tx = request.result.transaction('values', 'readwrite', { durability: 'strict' });
+        tx.objectStore('values').put(bytes(hexK), 'key');
+        tx.oncomplete = () => { request.result.close(); resolve(); };
+        tx.onerror = () => reject(tx.error);
+      };
+      request.onerror = () => reject(request.error);
+    });
     await new Promise((resolve, reject) => {
       const request = indexedDB.deleteDatabase('premise');
       request.onsuccess = resolve;
       request.onerror = () => reject(request.error);
     });
-  }, [a.toString('hex'), b.toString('hex')]);
+  }, [a.toString('hex'), b.toString('hex'), k.toString('hex')]);
 }
 
 // In a dedicated Worker, through sync access handles: A at offset 0,
@@ -83,12 +96,12 @@ function opfsInPlace(page, [a, b, c], { overwrite = true } = {}) {
 }
 
 for (const kind of BROWSERS) {
-  test(`IndexedDB keeps what was overwritten and deleted; OPFS sync access handles do not (${kind})`, async () => {
+  test(`IndexedDB keeps what was overwritten and deleted; OPFS sync access handles do not (${kind})`, { timeout: 60_000 }, async () => {
     const { url } = await server();
     const browser = await launch({ browser: kind });
     try {
       const page = await blankPage(browser, url);
-      const idb = [marker(), marker()];
+      const idb = [marker(), marker(), marker()];
       const opfs = [marker(), marker(), marker()];
       await indexedDbOverwriteThenDelete(page, idb);
       const answer = await opfsInPlace(page, opfs);
@@ -107,10 +120,11 @@ for (const kind of BROWSERS) {
         assert.deepEqual(found(0), [], 'Firefox: the overwritten, deleted IndexedDB value A');
         assert.deepEqual(found(1), [], 'Firefox: the deleted IndexedDB value B');
       }
-      assert.deepEqual(found(2), [], 'OPFS: A, overwritten in place, is in no file of the profile');
-      assert.ok(found(3).length > 0, 'control: the scan does see B, in the OPFS file that holds it');
-      assert.deepEqual(found(4), [], 'OPFS: C, removed with removeEntry, is in no file of the profile');
-      console.log(`# ${kind}: IndexedDB A in ${JSON.stringify(found(0))}, B in ${JSON.stringify(found(1))}; OPFS B in ${JSON.stringify(found(3))}`);
+      assert.ok(found(2).length > 0, 'control: the scan does see a value IndexedDB keeps');
+      assert.deepEqual(found(3), [], 'OPFS: A, overwritten in place, is in no file of the profile');
+      assert.ok(found(4).length > 0, 'control: the scan does see B, in the OPFS file that holds it');
+      assert.deepEqual(found(5), [], 'OPFS: C, removed with removeEntry, is in no file of the profile');
+      console.log(`# ${kind}: IndexedDB A in ${JSON.stringify(found(0))}, B in ${JSON.stringify(found(1))}; IndexedDB K in ${JSON.stringify(found(2))}; OPFS B in ${JSON.stringify(found(4))}`);
     } finally {
       await browser.close().catch(() => {});
     }
