@@ -23,7 +23,6 @@
 #include <sodium.h>
 
 #include "hush.h"
-#include "fileio.h"
 #include "lockfile.h"
 #include "scrub.h"
 #include "vault_internal.h"
@@ -163,8 +162,6 @@ lock_key(uint8_t key[32], const lf_header *h, int kind, const uint8_t *code, siz
 static int
 write_file(hush_vault *v)
 {
-    struct stat before;
-    int had_file = stat(v->lock_path, &before) == 0;
     int fd, ok;
 
     lf_header_encode(v->file, &v->h);
@@ -173,9 +170,7 @@ write_file(hush_vault *v)
     ok = pwrite(fd, v->file, LF_FILE_BYTES, 0) == (ssize_t) LF_FILE_BYTES;
     ok = fsync(fd) == 0 && ok;
     ok = close(fd) == 0 && ok;
-    if (!ok) return HUSH_ERR_IO;
-    /* Emscripten's IDBFS fallback persists a file only when its mtime moved. */
-    return hush_mtime_forward(v->lock_path, had_file ? &before : NULL) == 0 ? HUSH_OK : HUSH_ERR_IO;
+    return ok ? HUSH_OK : HUSH_ERR_IO;
 }
 
 /* Truncates a file to 0 and flushes; a missing file is already erased, and
