@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { BROWSERS, launch, server, stopServer } from './browser.mjs';
-import { blankPage, call, evaluate, openHush, state } from './harness.mjs';
+import { blankPage, call, call as callInPage, evaluate, openHush, state } from './harness.mjs';
 import { decryptablePages, filesContaining, findLockFiles, parseLockFile, windows } from './forensics.mjs';
 
 after(stopServer);
@@ -163,6 +163,11 @@ for (const kind of BROWSERS) {
   test(`lock() works offline, after a duress unlock and after a normal one (${kind})`, { timeout: 60_000 }, async () => {
     const { url } = await server();
     const browser = await launch({ browser: kind });
+    // A hung call must still end in the finally below, which closes the
+    // browser (else the test file's process never exits).
+    const within = (ms, promise, what) => Promise.race([promise,
+      sleep(ms).then(() => { throw new Error(`${what}: no answer in ${ms} ms`); })]);
+    const call = (page, method, ...args) => within(15_000, callInPage(page, method, ...args), `${method}()`);
     try {
       const page = await blankPage(browser, url);
       assert.equal(await openHush(page), 'new');
