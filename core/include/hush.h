@@ -57,7 +57,21 @@ extern "C" {
     X(ERR_MESSAGE,          -33, "a message needs a conversation, a sender, a body of at most 64 KiB and a sent time") \
     X(ERR_NAME,             -34, "a name must be 1 to 64 characters")        \
     X(ERR_DISAPPEARING,     -35, "disappearing messages need a mode (off, after-send, after-read) and 1 s to 4 weeks") \
-    X(ERR_IDENTITY_EXISTS,  -36, "this identity is already in the vault")
+    X(ERR_IDENTITY_EXISTS,  -36, "this identity is already in the vault")   \
+    X(ERR_SESSION_ID,       -37, "a Session ID is 05 followed by 64 hex digits") \
+    X(ERR_TRUST_FULL,       -40, "every trustee slot of this vault is in use: revoke a trusted friend first") \
+    X(ERR_TRUST_MESSAGE,    -41, "not a pairing message this build can read") \
+    X(ERR_TRUST_SIGNATURE,  -42, "the pairing message's signature does not verify") \
+    X(ERR_TRUST_PEER,       -43, "the pairing message is from or for another Session ID than expected") \
+    X(ERR_TRUST_NO_OFFER,   -44, "no pending offer of this vault matches this reply") \
+    X(ERR_BACKUP_FORMAT,    -50, "not a Hush backup, or its header is damaged") \
+    X(ERR_BACKUP_VERSION,   -51, "the backup has a version this build cannot read") \
+    X(ERR_BACKUP_KEY,       -52, "this backup was not made with this recovery phrase") \
+    X(ERR_BACKUP_DAMAGED,   -53, "the backup is damaged: a chunk is altered, missing or out of order") \
+    X(ERR_BACKUP_TRUNCATED, -54, "the backup ends before its last chunk: it is truncated") \
+    X(ERR_BACKUP_TRAILING,  -55, "the backup has data after its last chunk") \
+    X(ERR_BACKUP_CONTENT,   -56, "the backup decrypts but its contents are not a valid Hush store") \
+    X(ERR_CANCELLED,        -57, "cancelled")
 
 typedef enum {
 #define HUSH_ENUM_ITEM(name, value, message) HUSH_##name = value,
@@ -267,6 +281,69 @@ int hush_attachment_add(hush_vault *vault, int64_t identity, int64_t message, co
                         const char *mime, const uint8_t *data, size_t len, int64_t *id);
 /* The attachment's bytes (allocated; free with hush_free) and length. */
 int hush_attachment_get(hush_vault *vault, int64_t identity, int64_t id, uint8_t **data, size_t *len);
+
+/* ---- Remote deletion by trusted friends (core/TRUST.md) ---------------
+ * The person (P) makes a friend (F) a trustee: P offers, F accepts (and
+ * keeps the wipe secret in its store), P completes; both show the same
+ * confirmation code to compare in person. Each of the lock file's trustee
+ * slots holds a wipe mailbox seed and a one-way verifier of a secret made
+ * with the vault's data key, so pairing and unlocked writes never change
+ * the trustee region (nothing on disk, in any version of it, tells whether
+ * a slot is in use); the device gives the secret away in the offer and
+ * keeps no copy. Wipe and drill messages are HUSH_WIPE_MESSAGE_BYTES
+ * long, look like a sealed Session message, and are checked while locked
+ * against every slot in constant time. */
+#define HUSH_TRUSTEE_SLOTS 8
+#define HUSH_WIPE_MESSAGE_BYTES 304   /* crypto_box_seal of one 160-byte padded Session message */
+#define HUSH_CONFIRM_CODE_CHARS 7     /* "123 456" */
+#define HUSH_TRUST_OFFER_BYTES 234
+#define HUSH_TRUST_REPLY_BYTES 162
+/* What hush_trust_receive found (> 0 is a match, by one slot). */
+#define HUSH_TRUST_OUTCOMES(X) X(NONE, 0) X(WIPED, 1) X(DRILL, 2)
+enum {
+#define HUSH_TRUST_ITEM(name, value) HUSH_TRUST_##name = value,
+    HUSH_TRUST_OUTCOMES(HUSH_TRUST_ITEM)
+#undef HUSH_TRUST_ITEM
+};
+
+/* P: an offer to make friend_session_id a trusted friend of this vault,
+ * signed by identity; it takes a free trustee slot (pending until the reply
+ * comes). *offer: HUSH_TRUST_OFFER_BYTES, allocated (hush_free). */
+int hush_trust_offer(hush_vault *vault, int64_t identity, const char *friend_session_id, int64_t now_ms,
+                     uint8_t **offer, size_t *offer_len, int64_t *trustee_id);
+/* F: accepts an offer addressed to identity; keeps the wipe secret in the
+ * store. *reply: HUSH_TRUST_REPLY_BYTES, allocated (hush_free). */
+int hush_trust_accept(hush_vault *vault, int64_t identity, const uint8_t *offer, size_t offer_len,
+                      int64_t now_ms, uint8_t **reply, size_t *reply_len,
+                      char code[HUSH_CONFIRM_CODE_CHARS + 1], int64_t *pairing_id);
+/* P: completes the pending offer the reply answers. */
+int hush_trust_complete(hush_vault *vault, const uint8_t *reply, size_t reply_len, int64_t now_ms,
+                        char code[HUSH_CONFIRM_CODE_CHARS + 1], int64_t *trustee_id);
+/* P: [{"id":1,"identity":1,"friend":"05...","state":"pending"|"paired","offeredAt":..,
+ * "pairedAt":..|null,"drillAt":..|null}, ...] */
+int hush_trustees(hush_vault *vault, char **json);
+/* P: the slot gets a fresh secret, so the friend's messages match nothing. */
+int hush_trust_revoke(hush_vault *vault, int64_t trustee_id);
+/* F: [{"id":1,"identity":1,"person":"05...","pairedAt":..}, ...] */
+int hush_trust_protected(hush_vault *vault, char **json);
+/* F: a wipe (drill = 0) or drill (drill = 1) message for the pairing, and
+ * the wipe mailbox (a Session ID) to send it to. */
+int hush_trust_make(hush_vault *vault, int64_t pairing_id, int drill,
+                    uint8_t message[HUSH_WIPE_MESSAGE_BYTES], char mailbox[HUSH_SESSION_ID_CHARS + 1]);
+/* The wipe mailbox of every trustee slot, used or not, locked or not:
+ * HUSH_TRUSTEE_SLOTS Session IDs of HUSH_SESSION_ID_CHARS each, no separators. */
+int hush_trust_mailboxes(hush_vault *vault, char mailboxes[HUSH_TRUSTEE_SLOTS * HUSH_SESSION_ID_CHARS + 1]);
+/* Any incoming message, locked or not. A wipe that matches a slot wipes
+ * the vault (hush_vault_destroy_keys) and returns HUSH_TRUST_WIPED; a
+ * matching drill returns HUSH_TRUST_DRILL with *slot (recorded in the
+ * store if unlocked; while locked nothing is written: the host keeps the
+ * slot and time and passes them to hush_trust_drill_seen after unlock).
+ * Anything else: HUSH_TRUST_NONE, nothing changed. */
+int hush_trust_receive(hush_vault *vault, const uint8_t *message, size_t len, int *slot);
+int hush_trust_drill_seen(hush_vault *vault, int slot, int64_t at_ms);
+
+/* ---- Backups (core/BACKUP.md; issue #10) ---------------------------------
+ * (to be filled by the backup work) */
 
 /* Version of the core, e.g. "0.1.0". */
 const char *hush_version(void);

@@ -86,6 +86,31 @@ static const char *const MIGRATIONS[] = {
     "  n INTEGER NOT NULL,"
     "  data BLOB NOT NULL,"
     "  PRIMARY KEY (attachment, n));",
+    /* 2: remote deletion (trust.c, core/TRUST.md). trustees: the friends who
+     * can wipe this vault, one per trustee slot of the lock file; they
+     * protect the device, so they outlive the identity that signed the
+     * pairing. A pending row keeps what completing needs (the ephemeral
+     * secret key, zeroed by secure_delete at completion), never the wipe
+     * secret. protected: the persons this identity can wipe (friend side),
+     * with the wipe secret; they belong to the identity and go in its
+     * backups. */
+    "CREATE TABLE trustees("
+    "  id INTEGER PRIMARY KEY,"
+    "  identity INTEGER NOT NULL,"
+    "  slot INTEGER NOT NULL UNIQUE CHECK (slot BETWEEN 0 AND 7),"
+    "  friend TEXT NOT NULL,"
+    "  offer_hash BLOB NOT NULL CHECK (length(offer_hash) = 32),"
+    "  ephemeral BLOB CHECK (ephemeral IS NULL OR length(ephemeral) = 32),"
+    "  secret_hash BLOB NOT NULL CHECK (length(secret_hash) = 32),"
+    "  offered_at INTEGER NOT NULL,"
+    "  paired_at INTEGER,"
+    "  drill_at INTEGER);"
+    "CREATE TABLE protected("
+    "  id INTEGER PRIMARY KEY,"
+    "  identity INTEGER NOT NULL REFERENCES identities(id) ON DELETE CASCADE,"
+    "  person TEXT NOT NULL,"
+    "  secret BLOB NOT NULL CHECK (length(secret) = 32),"
+    "  paired_at INTEGER NOT NULL);",
 };
 
 #define COUNT(a) ((int) (sizeof(a) / sizeof((a)[0])))
