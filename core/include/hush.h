@@ -104,7 +104,7 @@ enum {
 #undef HUSH_OUTCOME_ITEM
 };
 
-#define HUSH_LOCKFILE_BYTES 1416             /* the lock file's size (v2), whatever it holds */
+#define HUSH_LOCKFILE_BYTES 1672             /* the lock file's size (v3), whatever it holds */
 #define HUSH_KDF_OPSLIMIT_MIN 1u
 #define HUSH_KDF_OPSLIMIT_MAX 64u
 #define HUSH_KDF_MEMLIMIT_KIB_MIN 8u          /* tests only; create() wants >= 64 MiB unless told */
@@ -339,7 +339,7 @@ int hush_trust_mailboxes(hush_vault *vault, char mailboxes[HUSH_TRUSTEE_SLOTS * 
  * store if unlocked; while locked nothing is written: the host keeps the
  * slot and time and passes them to hush_trust_drill_seen after unlock).
  * Anything else: HUSH_TRUST_NONE, nothing changed. */
-int hush_trust_receive(hush_vault *vault, const uint8_t *message, size_t len, int *slot);
+int hush_trust_receive(hush_vault *vault, const uint8_t *message, size_t len, int64_t now_ms, int *slot);
 int hush_trust_drill_seen(hush_vault *vault, int slot, int64_t at_ms);
 
 /* ---- Backups (core/BACKUP.md; issue #10) ---------------------------------

@@ -141,12 +141,12 @@ ct_eq_u8(uint8_t a, uint8_t b)
 static const uint8_t zero_pad[16];
 
 /* XChaCha20-Poly1305-IETF open that always computes both the tag and the
- * plaintext and returns the tag comparison as a mask (0xff = authentic). */
+ * plaintext and returns the tag comparison as a mask (0xff = authentic).
+ * Lengths are public; nothing else decides a branch or an index. */
 static uint8_t
-slot_open_ct(uint8_t payload[LF_PAYLOAD_BYTES], const uint8_t slot[LF_SLOT_BYTES],
+aead_open_ct(uint8_t *plain, const uint8_t *ct, size_t ct_len, const uint8_t tag[16], const uint8_t nonce[24],
              const uint8_t key[32], const uint8_t *ad, size_t ad_len)
 {
-    const uint8_t *nonce = slot, *ct = slot + LF_NONCE_BYTES, *tag = ct + LF_PAYLOAD_BYTES;
     uint8_t subkey[32], nonce12[12] = { 0 }, block0[64], mac[16], lens[16];
     crypto_onetimeauth_poly1305_state st;
     uint8_t diff = 0;
@@ -159,14 +159,14 @@ slot_open_ct(uint8_t payload[LF_PAYLOAD_BYTES], const uint8_t slot[LF_SLOT_BYTES
     crypto_onetimeauth_poly1305_init(&st, block0);
     crypto_onetimeauth_poly1305_update(&st, ad, ad_len);
     crypto_onetimeauth_poly1305_update(&st, zero_pad, (16 - ad_len % 16) % 16);
-    crypto_onetimeauth_poly1305_update(&st, ct, LF_PAYLOAD_BYTES);
-    crypto_onetimeauth_poly1305_update(&st, zero_pad, (16 - LF_PAYLOAD_BYTES % 16) % 16);
+    crypto_onetimeauth_poly1305_update(&st, ct, ct_len);
+    crypto_onetimeauth_poly1305_update(&st, zero_pad, (16 - ct_len % 16) % 16);
     put_u64(lens, ad_len);
-    put_u64(lens + 8, LF_PAYLOAD_BYTES);
+    put_u64(lens + 8, ct_len);
     crypto_onetimeauth_poly1305_update(&st, lens, sizeof lens);
     crypto_onetimeauth_poly1305_final(&st, mac);
 
-    crypto_stream_chacha20_ietf_xor_ic(payload, ct, LF_PAYLOAD_BYTES, nonce12, 1, subkey);
+    crypto_stream_chacha20_ietf_xor_ic(plain, ct, ct_len, nonce12, 1, subkey);
 
     for (i = 0; i < sizeof mac; i++) diff |= (uint8_t) (mac[i] ^ tag[i]);
 
@@ -175,6 +175,14 @@ slot_open_ct(uint8_t payload[LF_PAYLOAD_BYTES], const uint8_t slot[LF_SLOT_BYTES
     sodium_memzero(&st, sizeof st);
     sodium_memzero(mac, sizeof mac);
     return ct_eq_u8(diff, 0);
+}
+
+static uint8_t
+slot_open_ct(uint8_t payload[LF_PAYLOAD_BYTES], const uint8_t slot[LF_SLOT_BYTES],
+             const uint8_t key[32], const uint8_t *ad, size_t ad_len)
+{
+    return aead_open_ct(payload, slot + LF_NONCE_BYTES, LF_PAYLOAD_BYTES, slot + LF_NONCE_BYTES + LF_PAYLOAD_BYTES,
+                        slot, key, ad, ad_len);
 }
 
 int
@@ -212,7 +220,7 @@ meta_key(uint8_t key[32], const uint8_t dek[32])
 /* Meta plaintext (LOCKFILE.md):
  *   0 unlock slot   1 duress slot (0xff: none)   2 flags   3 zero[5]
  *   8 store counter u64   16 unlock lock key[32]   48 duress lock key[32]
- *  80 zero[16] */
+ *  80 zero[16]   96 trustee slot secrets [8][32] (zero: in use) */
 void
 lf_meta_seal(uint8_t out[LF_META_BYTES], const uint8_t dek[32], const lf_meta *meta,
              const uint8_t bound[LF_BOUND_BYTES])
@@ -225,6 +233,7 @@ lf_meta_seal(uint8_t out[LF_META_BYTES], const uint8_t dek[32], const lf_meta *m
     put_u64(plain + 8, meta->store_counter);
     memcpy(plain + 16, meta->unlock_key, 32);
     if (meta->duress_slot != LF_NO_SLOT) memcpy(plain + 48, meta->duress_key, 32);
+    memcpy(plain + 96, meta->trustee_secret, sizeof meta->trustee_secret);
     meta_key(key, dek);
     randombytes_buf(out, LF_NONCE_BYTES);
     crypto_aead_xchacha20poly1305_ietf_encrypt(out + LF_NONCE_BYTES, NULL, plain, sizeof plain,
@@ -257,6 +266,7 @@ lf_meta_open(lf_meta *meta, const uint8_t in[LF_META_BYTES], const uint8_t dek[3
     meta->store_counter = get_u64(plain + 8);
     memcpy(meta->unlock_key, plain + 16, 32);
     memcpy(meta->duress_key, plain + 48, 32);
+    memcpy(meta->trustee_secret, plain + 96, sizeof meta->trustee_secret);
     sodium_memzero(plain, sizeof plain);
     return HUSH_OK;
 }
@@ -269,9 +279,8 @@ lf_reseal(uint8_t file[LF_FILE_BYTES], const uint8_t dek[32], lf_meta *meta)
     uint8_t *slots = file + LF_SLOTS_OFFSET;
     uint8_t u, d;
 
-    /* Slots, meta record and trustee region (all unused until remote
-     * deletion exists) start random. */
-    randombytes_buf(file + LF_SLOTS_OFFSET, LF_FILE_BYTES - LF_SLOTS_OFFSET);
+    /* Slots and meta record start random; the trustee region stays. */
+    randombytes_buf(file + LF_SLOTS_OFFSET, LF_TRUSTEES_OFFSET - LF_SLOTS_OFFSET);
     /* Fresh indices, uniform and independent of the old ones: an image pair
      * then shows eight changed slots, never which of them moved where. */
     u = (uint8_t) randombytes_uniform(LF_SLOTS);
@@ -286,4 +295,101 @@ lf_reseal(uint8_t file[LF_FILE_BYTES], const uint8_t dek[32], lf_meta *meta)
         sodium_memzero(meta->duress_key, sizeof meta->duress_key);
     }
     lf_meta_seal(file + LF_META_OFFSET, dek, meta, bound);
+}
+
+/* ---- trustee slots (remote deletion; core/TRUST.md) --------------------- */
+
+void
+lf_trustee_derive(uint8_t slot[LF_TRUSTEE_BYTES], const uint8_t secret[32])
+{
+    crypto_kdf_derive_from_key(slot, 32, 1, "hushtrst", secret);
+    crypto_kdf_derive_from_key(slot + 32, 32, 2, "hushtrst", secret);
+}
+
+void
+lf_trustee_renew(uint8_t file[LF_FILE_BYTES], lf_meta *meta, unsigned i)
+{
+    randombytes_buf(meta->trustee_secret[i], 32);
+    lf_trustee_derive(file + LF_TRUSTEES_OFFSET + i * LF_TRUSTEE_BYTES, meta->trustee_secret[i]);
+}
+
+/* Wire message (HUSH_WIPE_MESSAGE_BYTES, TRUST.md): ephemeral X25519
+ * public key (32) | ciphertext (256) | tag (16), under
+ * key = BLAKE2b-256(key: transport key, "hush-wipe-v1" | ephemeral key),
+ * nonce 0 (the key is new with every ephemeral key). Plaintext:
+ * version 1 | kind | zero[6] | secret[32] | random padding. */
+#define WIPE_EPHEMERAL 32u
+#define WIPE_PLAIN 256u
+static const uint8_t wipe_nonce[24];
+
+static void
+wipe_message_key(uint8_t key[32], const uint8_t mailbox_seed[32], const uint8_t ephemeral[32])
+{
+    static const char label[] = "hush-wipe-v1";
+    uint8_t transport[32];
+    crypto_generichash_state st;
+
+    crypto_kdf_derive_from_key(transport, 32, 1, "hushmbox", mailbox_seed);
+    crypto_generichash_init(&st, transport, sizeof transport, 32);
+    crypto_generichash_update(&st, (const uint8_t *) label, sizeof label - 1);
+    crypto_generichash_update(&st, ephemeral, WIPE_EPHEMERAL);
+    crypto_generichash_final(&st, key, 32);
+    sodium_memzero(transport, sizeof transport);
+    sodium_memzero(&st, sizeof st);
+}
+
+void
+lf_wipe_message_seal(uint8_t *message, const uint8_t secret[32], uint8_t kind)
+{
+    uint8_t slot[LF_TRUSTEE_BYTES], eph_sk[32], key[32], plain[WIPE_PLAIN];
+
+    lf_trustee_derive(slot, secret);
+    crypto_box_keypair(message, eph_sk);  /* a real key, so it looks like a sealed box's */
+    sodium_memzero(eph_sk, sizeof eph_sk);
+    randombytes_buf(plain, sizeof plain);
+    plain[0] = 1;
+    plain[1] = kind;
+    memset(plain + 2, 0, 6);
+    memcpy(plain + 8, secret, 32);
+    wipe_message_key(key, slot, message);
+    crypto_aead_xchacha20poly1305_ietf_encrypt(message + WIPE_EPHEMERAL, NULL, plain, sizeof plain, NULL, 0, NULL,
+                                               wipe_nonce, key);
+    sodium_memzero(plain, sizeof plain);
+    sodium_memzero(key, sizeof key);
+    sodium_memzero(slot, sizeof slot);
+}
+
+int
+lf_trustees_check(const uint8_t region[LF_TRUSTEES * LF_TRUSTEE_BYTES], const uint8_t *message,
+                  uint8_t *slot_index)
+{
+    uint8_t key[32], plain[WIPE_PLAIN], verifier[32];
+    uint8_t wipe_any = 0, drill_any = 0, index = 0, ok, diff, header, is_wipe, is_drill;
+    size_t i, j;
+
+    for (i = 0; i < LF_TRUSTEES; i++) {
+        const uint8_t *slot = region + i * LF_TRUSTEE_BYTES;
+        wipe_message_key(key, slot, message);
+        ok = aead_open_ct(plain, message + WIPE_EPHEMERAL, WIPE_PLAIN, message + WIPE_EPHEMERAL + WIPE_PLAIN,
+                          wipe_nonce, key, NULL, 0);
+        /* The revealed secret must match the slot's one-way verifier: the
+         * transport key alone (in every image) cannot make a trigger. */
+        crypto_kdf_derive_from_key(verifier, 32, 2, "hushtrst", plain + 8);
+        diff = 0;
+        for (j = 0; j < 32; j++) diff |= (uint8_t) (verifier[j] ^ slot[32 + j]);
+        header = 0;
+        for (j = 2; j < 8; j++) header |= plain[j];
+        ok &= ct_eq_u8(diff, 0) & ct_eq_u8(plain[0], 1) & ct_eq_u8(header, 0);
+        is_wipe = ok & ct_eq_u8(plain[1], LF_WIPE_KIND_WIPE);
+        is_drill = ok & ct_eq_u8(plain[1], LF_WIPE_KIND_DRILL);
+        index |= (uint8_t) i & (is_wipe | is_drill);
+        wipe_any |= is_wipe;
+        drill_any |= is_drill;
+    }
+    sodium_memzero(key, sizeof key);
+    sodium_memzero(plain, sizeof plain);
+    sodium_memzero(verifier, sizeof verifier);
+    *slot_index = index;
+    /* Wipe wins if, impossibly, both matched. */
+    return (wipe_any & LF_WIPE_KIND_WIPE) | (drill_any & (uint8_t) ~wipe_any & LF_WIPE_KIND_DRILL);
 }

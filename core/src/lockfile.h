@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #define LF_MAGIC "HUSHLOCK"
-#define LF_VERSION 2u
+#define LF_VERSION 3u
 
 #define LF_HEADER_BYTES 128u
 #define LF_SLOTS 8u
@@ -16,16 +16,19 @@
 #define LF_PAYLOAD_BYTES 40u  /* type(1) reserved(7) dek(32) */
 #define LF_SLOT_BYTES (LF_NONCE_BYTES + LF_PAYLOAD_BYTES + LF_TAG_BYTES) /* 80 */
 /* unlock slot(1) duress slot(1) flags(1) zero(5) store counter(8)
- * unlock lock key(32) duress lock key(32) zero(16) */
-#define LF_META_PLAIN_BYTES 96u
-#define LF_META_BYTES (LF_NONCE_BYTES + LF_META_PLAIN_BYTES + LF_TAG_BYTES) /* 136 */
+ * unlock lock key(32) duress lock key(32) zero(16)
+ * trustee slot secrets (8 x 32; zero: the slot is in use) */
 #define LF_TRUSTEES 8u
+#define LF_META_PLAIN_BYTES (96u + LF_TRUSTEES * 32u)
+#define LF_META_BYTES (LF_NONCE_BYTES + LF_META_PLAIN_BYTES + LF_TAG_BYTES) /* 392 */
+/* A trustee slot: wipe mailbox seed (32) and verifier (32), both derived
+ * from the slot's secret (lf_trustee_derive). */
 #define LF_TRUSTEE_BYTES 64u
 
 #define LF_SLOTS_OFFSET LF_HEADER_BYTES
 #define LF_META_OFFSET (LF_SLOTS_OFFSET + LF_SLOTS * LF_SLOT_BYTES)
 #define LF_TRUSTEES_OFFSET (LF_META_OFFSET + LF_META_BYTES)
-#define LF_FILE_BYTES (LF_TRUSTEES_OFFSET + LF_TRUSTEES * LF_TRUSTEE_BYTES) /* 1416 */
+#define LF_FILE_BYTES (LF_TRUSTEES_OFFSET + LF_TRUSTEES * LF_TRUSTEE_BYTES) /* 1672 */
 
 /* Bytes of the header bound into every slot's associated data: magic,
  * version, kind, KDF cost and salt. The counters after them change on every
@@ -61,6 +64,9 @@ typedef struct lf_meta {
     uint64_t store_counter;    /* the store's last recorded commit */
     uint8_t  unlock_key[32];   /* lock key of the unlock code */
     uint8_t  duress_key[32];   /* lock key of the duress code, or zero */
+    /* The secret of each trustee slot while it is free; zeroed when an
+     * offer gives it away (the slot is then in use). */
+    uint8_t  trustee_secret[LF_TRUSTEES][32];
 } lf_meta;
 
 void lf_header_encode(uint8_t out[LF_HEADER_BYTES], const lf_header *h);
@@ -83,13 +89,38 @@ void lf_meta_seal(uint8_t out[LF_META_BYTES], const uint8_t dek[32], const lf_me
 int  lf_meta_open(lf_meta *meta, const uint8_t in[LF_META_BYTES], const uint8_t dek[32],
                   const uint8_t ad[LF_BOUND_BYTES]);
 
+/* A trustee slot's bytes from its secret: wipe mailbox seed =
+ * kdf(1, "hushtrst", secret), verifier = kdf(2, "hushtrst", secret)
+ * (core/TRUST.md). Constant time in the secret. */
+void lf_trustee_derive(uint8_t slot[LF_TRUSTEE_BYTES], const uint8_t secret[32]);
+/* A fresh secret for trustee slot i (kept in meta) and its slot bytes in
+ * file's trustee region: a new vault does this for every slot, a revoke for
+ * one. */
+void lf_trustee_renew(uint8_t file[LF_FILE_BYTES], lf_meta *meta, unsigned i);
+
+/* The remote-deletion check: opens message (HUSH_WIPE_MESSAGE_BYTES) with
+ * every trustee slot's transport key and checks the secret it reveals
+ * against the slot's verifier, with no early exit and no branch or index
+ * that depends on the region or the message. Returns 0 (no match),
+ * LF_WIPE_KIND_WIPE or LF_WIPE_KIND_DRILL, and *slot_index. */
+int lf_trustees_check(const uint8_t region[LF_TRUSTEES * LF_TRUSTEE_BYTES], const uint8_t *message,
+                      uint8_t *slot_index);
+#define LF_WIPE_KIND_WIPE 1u
+#define LF_WIPE_KIND_DRILL 2u
+/* The friend's side: a wipe or drill message revealing secret. */
+void lf_wipe_message_seal(uint8_t *message, const uint8_t secret[32], uint8_t kind);
+
 /* The re-seal rule, applied by every write while unlocked. file's header
- * must already be encoded (it is the associated data). Everything after the
- * header becomes random, then the unlock slot (and the duress slot if
+ * must already be encoded (it is the associated data). The slots and the
+ * meta record become random, then the unlock slot (and the duress slot if
  * meta->duress_slot != LF_NO_SLOT) is sealed again under a fresh nonce at
  * a fresh random index (written back into meta), and the meta record is
- * sealed under a fresh nonce. Two files written this way share no byte
- * after the header except by chance, whatever changed. */
+ * sealed under a fresh nonce. Two files written this way share no byte of
+ * slots or meta record except by chance, whatever changed. The trustee
+ * region is left as it is: it must be readable while locked, so a slot
+ * that changed on every write would have to change for free slots too,
+ * and a used slot cannot; instead no slot changes except when its secret
+ * is renewed (new vault, revoke), used or not (LOCKFILE.md). */
 void lf_reseal(uint8_t file[LF_FILE_BYTES], const uint8_t dek[32], lf_meta *meta);
 
 #endif

@@ -356,28 +356,57 @@ hush_identity_list(hush_vault *v, char **json)
 }
 
 int
-hush_identity_phrase(hush_vault *v, int64_t id, char phrase[HUSH_PHRASE_MAX])
+hush_store_identity_seed(hush_vault *v, int64_t id, uint8_t seed[HUSH_SEED_BYTES])
 {
     hush_store *s;
     sqlite3_stmt *st = NULL;
-    uint8_t seed[16];
     int rc;
 
-    if (phrase == NULL) return HUSH_ERR_ARGUMENT;
+    if (seed == NULL) return HUSH_ERR_ARGUMENT;
     if ((rc = store_get(v, &s)) != HUSH_OK) return rc;
     if ((rc = sqlite3_prepare_v2(s->db, "SELECT seed FROM identities WHERE id = ?", -1, &st, NULL)) != SQLITE_OK) {
         return sqlite_status(rc);
     }
     sqlite3_bind_int64(st, 1, id);
     rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 16) {
-        memcpy(seed, sqlite3_column_blob(st, 0), 16);
-        rc = hush_phrase_encode(phrase, seed);
-        sodium_memzero(seed, sizeof seed);
+    if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == HUSH_SEED_BYTES) {
+        memcpy(seed, sqlite3_column_blob(st, 0), HUSH_SEED_BYTES);
+        rc = HUSH_OK;
     } else {
         rc = rc == SQLITE_DONE ? HUSH_ERR_NOT_FOUND : rc == SQLITE_ROW ? HUSH_ERR_STORE_DAMAGED : sqlite_status(rc);
     }
     sqlite3_finalize(st);
+    return rc;
+}
+
+int
+hush_store_db(hush_vault *v, sqlite3 **db, int64_t now_ms)
+{
+    hush_store *s;
+    int rc;
+
+    if (db == NULL) return HUSH_ERR_ARGUMENT;
+    if ((rc = store_get(v, &s)) != HUSH_OK) return rc;
+    store_now(s, now_ms);
+    *db = s->db;
+    return HUSH_OK;
+}
+
+int
+hush_store_status(int sqlite_rc)
+{
+    return sqlite_status(sqlite_rc);
+}
+
+int
+hush_identity_phrase(hush_vault *v, int64_t id, char phrase[HUSH_PHRASE_MAX])
+{
+    uint8_t seed[HUSH_SEED_BYTES];
+    int rc;
+
+    if (phrase == NULL) return HUSH_ERR_ARGUMENT;
+    if ((rc = hush_store_identity_seed(v, id, seed)) == HUSH_OK) rc = hush_phrase_encode(phrase, seed);
+    sodium_memzero(seed, sizeof seed);
     return rc;
 }
 

@@ -18,4 +18,15 @@ extern const int HUSH_STORE_MIGRATION_COUNT;
 /* The SQL that finds the next due time (the one hush_sweep uses). */
 extern const char *const HUSH_NEXT_DUE_SQL;
 
+/* For the core's other parts that keep rows in the store (trust.c,
+ * backup.c). The vault's open database (opened on first use; UNLOCKED
+ * only); now_ms advances the store's clock. Commits are recorded in the
+ * lock file by the VFS, as for every write of store.c. */
+typedef struct sqlite3 sqlite3;
+int hush_store_db(hush_vault *vault, sqlite3 **db, int64_t now_ms);
+/* The identity's 16-byte seed (HUSH_ERR_NOT_FOUND if none). */
+int hush_store_identity_seed(hush_vault *vault, int64_t id, uint8_t seed[HUSH_SEED_BYTES]);
+/* A SQLite result code as a hush_status. */
+int hush_store_status(int sqlite_rc);
+
 #endif

@@ -252,8 +252,13 @@ backoff_ms(uint32_t failed)
 static int
 install_new_dek(hush_vault *v, const uint8_t key[32], uint8_t flags)
 {
+    unsigned i;
+
     WIPE(v->meta);
     randombytes_buf(v->dek, sizeof v->dek);
+    /* Trustee slots belong to a data key: a new vault has new ones, all
+     * free, so no friend of the vault it replaces can reach it. */
+    for (i = 0; i < LF_TRUSTEES; i++) lf_trustee_renew(v->file, &v->meta, i);
     memcpy(v->meta.unlock_key, key, 32);
     v->meta.duress_slot = LF_NO_SLOT;
     v->meta.flags = flags;
@@ -786,4 +791,42 @@ hush_store **
 hush_vault_store_slot(hush_vault *v)
 {
     return &v->store;
+}
+
+/* ---- trustee slots (trust.c) ------------------------------------------- */
+
+const uint8_t *
+hush_vault_trustee_region(const hush_vault *v)
+{
+    return v && v->state != HUSH_VAULT_NEW ? v->file + LF_TRUSTEES_OFFSET : NULL;
+}
+
+int
+hush_vault_trustee_secret(const hush_vault *v, unsigned slot, uint8_t secret[32])
+{
+    static const uint8_t zero[32];
+
+    if (v == NULL || v->state != HUSH_VAULT_UNLOCKED || slot >= LF_TRUSTEES) return HUSH_ERR_STATE;
+    if (sodium_memcmp(v->meta.trustee_secret[slot], zero, 32) == 0) return HUSH_ERR_TRUST_FULL;
+    memcpy(secret, v->meta.trustee_secret[slot], 32);
+    return HUSH_OK;
+}
+
+int
+hush_vault_trustee_forget(hush_vault *v, unsigned slot)
+{
+    static const uint8_t zero[32];
+
+    if (v == NULL || v->state != HUSH_VAULT_UNLOCKED || slot >= LF_TRUSTEES) return HUSH_ERR_STATE;
+    if (sodium_memcmp(v->meta.trustee_secret[slot], zero, 32) == 0) return HUSH_OK;
+    sodium_memzero(v->meta.trustee_secret[slot], 32);
+    return reseal_and_write(v);
+}
+
+int
+hush_vault_trustee_renew(hush_vault *v, unsigned slot)
+{
+    if (v == NULL || v->state != HUSH_VAULT_UNLOCKED || slot >= LF_TRUSTEES) return HUSH_ERR_STATE;
+    lf_trustee_renew(v->file, &v->meta, slot);
+    return reseal_and_write(v);
 }

@@ -33,4 +33,15 @@ hush_store **hush_vault_store_slot(hush_vault *vault);
 
 void hush_store_close(hush_store *store);
 
+/* Trustee slots (remote deletion, trust.c). The region (HUSH_TRUSTEE_SLOTS
+ * x 64 bytes) while LOCKED or UNLOCKED, else NULL. */
+const uint8_t *hush_vault_trustee_region(const hush_vault *vault);
+/* UNLOCKED: the secret of a free slot (HUSH_ERR_TRUST_FULL if in use). */
+int hush_vault_trustee_secret(const hush_vault *vault, unsigned slot, uint8_t secret[32]);
+/* UNLOCKED: the slot is in use: its secret is zeroed (lock file written);
+ * the slot's bytes do not change. */
+int hush_vault_trustee_forget(hush_vault *vault, unsigned slot);
+/* UNLOCKED: a fresh secret and slot bytes (revoke; lock file written). */
+int hush_vault_trustee_renew(hush_vault *vault, unsigned slot);
+
 #endif
