@@ -5,7 +5,9 @@
  * `valgrind --error-exitcode=1` fails the test. The outcome is declassified
  * (marked defined) only after the check returns.
  *
- *   ctgrind_slots            the real check: must be clean
+ *   ctgrind_slots            the real checks (unlock slots, then the
+ *                            trustee slots against a wipe, a drill and a
+ *                            message no slot verifies): must be clean
  *   ctgrind_slots --control  the same data through crypto_aead_*_decrypt,
  *                            which branches on the tag: must be reported
  *                            (ctest expects this one to fail), which shows
@@ -16,6 +18,38 @@
 #include <valgrind/memcheck.h>
 
 #include "../../core/src/lockfile.h"
+#include "hush.h"
+
+/* The remote-deletion check, the same way: the trustee region and the
+ * incoming message are secret; a wipe, a drill and a non-matching message
+ * must take one path. */
+static int
+check_trustees(void)
+{
+    uint8_t region[LF_TRUSTEES * LF_TRUSTEE_BYTES], secrets[2][32], msg[HUSH_WIPE_MESSAGE_BYTES], index = 0;
+    int outcome = 0, i;
+
+    randombytes_buf(region, sizeof region);
+    randombytes_buf(secrets, sizeof secrets);
+    lf_trustee_derive(region + 2 * LF_TRUSTEE_BYTES, secrets[0]);
+    lf_trustee_derive(region + 5 * LF_TRUSTEE_BYTES, secrets[1]);
+    for (i = 0; i < 3; i++) {
+        if (i == 2) randombytes_buf(secrets[0], 32);   /* a secret no slot verifies */
+        lf_wipe_message_seal(msg, secrets[i == 1], i == 1 ? LF_WIPE_KIND_DRILL : LF_WIPE_KIND_WIPE);
+        VALGRIND_MAKE_MEM_UNDEFINED(region, sizeof region);
+        VALGRIND_MAKE_MEM_UNDEFINED(msg, sizeof msg);
+        outcome = lf_trustees_check(region, msg, &index);
+        VALGRIND_MAKE_MEM_DEFINED(&outcome, sizeof outcome);
+        VALGRIND_MAKE_MEM_DEFINED(&index, sizeof index);
+        VALGRIND_MAKE_MEM_DEFINED(region, sizeof region);
+        VALGRIND_MAKE_MEM_DEFINED(msg, sizeof msg);
+        if (outcome != (i == 0 ? (int) LF_WIPE_KIND_WIPE : i == 1 ? (int) LF_WIPE_KIND_DRILL : 0) ||
+            (i < 2 && index != (i == 0 ? 2 : 5))) {
+            return 4;
+        }
+    }
+    return 0;
+}
 
 int
 main(int argc, char **argv)
@@ -61,5 +95,5 @@ main(int argc, char **argv)
             }
         }
     }
-    return 0;
+    return control ? 0 : check_trustees();
 }
