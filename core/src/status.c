@@ -36,6 +36,9 @@ hush_constants_json(void)
            ",\"state\":{\"_\":null" HUSH_VAULT_STATES(HUSH_JSON_ITEM) "}"
            ",\"outcome\":{\"_\":null" HUSH_UNLOCK_OUTCOMES(HUSH_JSON_ITEM) "}"
            ",\"files\":{\"lock\":\"" HUSH_FILE_LOCK "\",\"pages\":\"" HUSH_FILE_PAGES "\",\"journal\":\"" HUSH_FILE_JOURNAL "\"}"
+           ",\"trust\":{\"_\":null" HUSH_TRUST_OUTCOMES(HUSH_JSON_ITEM) "}"
+           ",\"trusteeSlots\":" HUSH_STR(HUSH_TRUSTEE_SLOTS)
+           ",\"wipeMessageBytes\":" HUSH_STR(HUSH_WIPE_MESSAGE_BYTES)
            ",\"lockfileBytes\":" HUSH_STR(HUSH_LOCKFILE_BYTES)
            ",\"attemptLimitDefault\":" HUSH_STR(HUSH_ATTEMPT_LIMIT_DEFAULT)
            ",\"attemptLimitMax\":" HUSH_STR(HUSH_ATTEMPT_LIMIT_MAX)

@@ -1,4 +1,4 @@
-/* libFuzzer target: any bytes as a version 2 lock file. Decoding must never
+/* libFuzzer target: any bytes as a lock file (version 3). Decoding must never
  * crash and must accept only files that re-encode to the same header (a
  * failed count past the limit included: it means "wipe now"). The slot
  * check and the meta record's decoder take the rest of the bytes under a

@@ -369,4 +369,80 @@ export class Vault {
       }
     });
   }
+
+  // ---- remote deletion (hush.h "Remote deletion", core/TRUST.md) ----
+
+  // Reads a (uint8_t *ptr, size_t len) pair the core allocated, zeroes and frees it.
+  #takeBytes(out) {
+    const view = new DataView(this.#m.HEAPU8.buffer);
+    const ptr = view.getUint32(out, true);
+    const len = view.getUint32(out + 4, true);
+    try {
+      return this.#m.HEAPU8.slice(ptr, ptr + len);
+    } finally {
+      this.#m.HEAPU8.fill(0, ptr, ptr + len);
+      this.#m._hush_free(ptr);
+    }
+  }
+
+  // The person: { id, offer } for friendSessionId, signed by identity.
+  offerTrust(identity, friendSessionId, now = Date.now()) {
+    return this.core.withScratch(16, (out) => this.core.withString(friendSessionId, (sid) => {
+      this.core.check(this.#m._hush_trust_offer(this.handle, BigInt(identity), sid, BigInt(now), out, out + 4, out + 8));
+      const id = Number(new DataView(this.#m.HEAPU8.buffer).getBigInt64(out + 8, true));
+      return { id, offer: this.#takeBytes(out) };
+    }, 'a Session ID'));
+  }
+
+  // The friend: { pairingId, reply, code }.
+  acceptTrust(identity, offer, now = Date.now()) {
+    return this.core.withScratch(24, (out) => this.core.withScratch(8, (code) => this.core.withBytes(offer, (ptr, len) => {
+      this.core.check(this.#m._hush_trust_accept(this.handle, BigInt(identity), ptr, len, BigInt(now), out, out + 4, code,
+        out + 8));
+      const pairingId = Number(new DataView(this.#m.HEAPU8.buffer).getBigInt64(out + 8, true));
+      return { pairingId, reply: this.#takeBytes(out), code: this.#m.UTF8ToString(code) };
+    })));
+  }
+
+  // The person: { id, code }.
+  completeTrust(reply, now = Date.now()) {
+    return this.core.withScratch(8, (out) => this.core.withScratch(8, (code) => this.core.withBytes(reply, (ptr, len) => {
+      this.core.check(this.#m._hush_trust_complete(this.handle, ptr, len, BigInt(now), code, out));
+      return { id: Number(new DataView(this.#m.HEAPU8.buffer).getBigInt64(out, true)), code: this.#m.UTF8ToString(code) };
+    })));
+  }
+
+  trustees() { return this.#json((out) => this.#m._hush_trustees(this.handle, out)); }
+  revokeTrust(id) { this.core.check(this.#m._hush_trust_revoke(this.handle, BigInt(id))); }
+  protectedBy() { return this.#json((out) => this.#m._hush_trust_protected(this.handle, out)); }
+
+  // The friend: { bytes, mailbox } of a wipe (drill false) or a drill.
+  makeWipeMessage(pairingId, drill) {
+    const size = this.core.constants.wipeMessageBytes;
+    return this.core.withScratch(size, (msg) => this.core.withScratch(67, (mailbox) => {
+      this.core.check(this.#m._hush_trust_make(this.handle, BigInt(pairingId), drill ? 1 : 0, msg, mailbox));
+      return { bytes: this.#m.HEAPU8.slice(msg, msg + size), mailbox: this.#m.UTF8ToString(mailbox) };
+    }));
+  }
+
+  // The eight wipe mailboxes (Session IDs), locked or not.
+  wipeMailboxes() {
+    const slots = this.core.constants.trusteeSlots;
+    return this.core.withScratch(slots * 66 + 1, (out) => {
+      this.core.check(this.#m._hush_trust_mailboxes(this.handle, out));
+      const all = this.#m.UTF8ToString(out);
+      return Array.from({ length: slots }, (_, i) => all.slice(i * 66, (i + 1) * 66));
+    });
+  }
+
+  // Any incoming message: { outcome: 'none' | 'wiped' | 'drill', slot }.
+  receive(bytes, now = Date.now()) {
+    return this.core.withScratch(4, (slotOut) => this.core.withBytes(bytes, (ptr, len) => {
+      const rc = this.core.check(this.#m._hush_trust_receive(this.handle, ptr, len, BigInt(now), slotOut));
+      const outcome = Object.keys(this.core.constants.trust).find((k) => this.core.constants.trust[k] === rc);
+      return { outcome: outcome.toLowerCase(), slot: new DataView(this.#m.HEAPU8.buffer).getInt32(slotOut, true) };
+    }));
+  }
+
+  drillSeen(slot, at) { this.core.check(this.#m._hush_trust_drill_seen(this.handle, slot, BigInt(at))); }
 }

@@ -53,6 +53,19 @@ async function acquireTabLock(name) {
   return acquired ? { release } : null;
 }
 
+// Bytes from a Uint8Array, an ArrayBuffer or base64 text (pairing and
+// wipe messages travel as text where a person copies them).
+function toBytes(value) {
+  if (value instanceof Uint8Array) return value;
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  if (typeof value === 'string') {
+    const text = value.trim().replace(/-/g, '+').replace(/_/g, '/');
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text)) throw new HushError('ERR_TRUST_MESSAGE', 'not a Hush message: expected base64 text');
+    return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+  }
+  throw new HushError('ERR_ARGUMENT', 'bytes must be a Uint8Array, an ArrayBuffer or base64 text');
+}
+
 export class Hush extends EventTarget {
   #worker = null;
   #pending = new Map(); // requests to the current Worker
@@ -295,7 +308,10 @@ export class Hush extends EventTarget {
       return settle({ ok: false, attemptsLeft: 0, retryInMs: 0, checked: true });
     }
     this.#setStatus(result);
-    if (result.outcome === 'ok') return settle({ ok: true });
+    if (result.outcome === 'ok') {
+      this.#recordDrills().catch(() => {});
+      return settle({ ok: true });
+    }
     return settle({ ok: false, attemptsLeft: result.attemptsLeft, retryInMs: result.retryInMs, checked: result.outcome === 'wrong' });
   }
 
@@ -473,6 +489,92 @@ export class Hush extends EventTarget {
   // Deletes expired messages now: { deleted, nextDueAt }.
   sweep() {
     return this.#call('sweep');
+  }
+
+  // ---- remote deletion by trusted friends (core/TRUST.md) ----
+  // Pairing messages are bytes the messenger carries (until the relay
+  // exists, the user or the test does). The person offers, the friend
+  // accepts, the person completes; both show the same code to compare.
+
+  // The person: the offer's bytes, to send to the friend.
+  async offerTrust(identityId, friendSessionId) {
+    return (await this.#call('offerTrust', [identityId, String(friendSessionId)])).offer;
+  }
+
+  // The friend: { bytes, code }: bytes to send back; code to compare.
+  async acceptTrust(identityId, bytes) {
+    const { reply, code } = await this.#call('acceptTrust', [identityId, toBytes(bytes)]);
+    return { bytes: reply, code };
+  }
+
+  // The person: the confirmation code. (The pending offer the reply answers
+  // names its identity; identityId is checked against it.)
+  async completeTrust(identityId, bytes) {
+    const pending = (await this.trustees()).find((t) => t.state === 'pending' && t.identity === identityId);
+    if (!pending) throw new HushError('ERR_TRUST_NO_OFFER', 'no pending offer of this identity');
+    return (await this.#call('completeTrust', [toBytes(bytes)])).code;
+  }
+
+  // The person: [{ id, identity, friend, state: 'pending'|'paired', offeredAt, pairedAt, drillAt }].
+  trustees() {
+    return this.#call('trustees');
+  }
+
+  revokeTrust(trusteeId) {
+    return this.#call('revokeTrust', [trusteeId]);
+  }
+
+  // The friend: [{ id, identity, person, pairedAt }]: whom I can wipe.
+  protectedBy() {
+    return this.#call('protectedBy');
+  }
+
+  // The friend: { bytes, mailbox }: a wipe for the person's device, and the
+  // wipe mailbox (a Session ID) to send it to.
+  makeRemoteWipe(pairingId) {
+    return this.#call('makeWipeMessage', [pairingId, false]);
+  }
+
+  // The same for a drill: checked like a wipe, only recorded.
+  makeDrill(pairingId) {
+    return this.#call('makeWipeMessage', [pairingId, true]);
+  }
+
+  // The eight wipe mailboxes, used or not: poll all of them, on one schedule,
+  // locked or not, so the traffic says nothing about how many friends exist.
+  wipeMailboxes() {
+    return this.#call('wipeMailboxes');
+  }
+
+  // Takes any incoming protocol message, locked or not. Resolves to nothing,
+  // whatever it was, so no caller can answer the sender differently. A
+  // matching wipe has destroyed the keys and erased the vault's files when
+  // this resolves ('wiped' event; the rest of the origin follows, as after
+  // the attempt limit); a matching drill is recorded ('drill' event), and
+  // while locked it is kept in this page only (nothing is written without
+  // the data key) and recorded at the next unlock.
+  async receive(bytes) {
+    const result = await this.#call('receive', [toBytes(bytes)]);
+    this.lastTimings = result.timings;
+    const { outcome, slot, timings, ...status } = result;
+    this.#setStatus(status);
+    if (outcome === 'wiped') {
+      this.#pendingDrills = [];
+      this.#wipeOrigin({ keepVault: false });
+      this.dispatchEvent(new Event('wiped'));
+    } else if (outcome === 'drill') {
+      if (status.state === 'unlocked') this.dispatchEvent(new Event('drill'));
+      else this.#pendingDrills.push({ slot, at: status.at });
+    }
+  }
+
+  #pendingDrills = [];
+
+  // After an unlock: the drills that arrived while locked.
+  async #recordDrills() {
+    const drills = this.#pendingDrills.splice(0);
+    for (const { slot, at } of drills) await this.#call('drillSeen', [slot, at]);
+    if (drills.length) this.dispatchEvent(new Event('drill'));
   }
 
   close() {

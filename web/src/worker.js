@@ -281,6 +281,25 @@ const ops = {
   attachment: (identity, id) => read(() => vault.attachment(identity, id)),
   sweep: () => sweep(),
   checkStore: (identity) => read(() => vault.checkStore(identity)),
+
+  // ---- remote deletion (core/TRUST.md) ----
+  offerTrust: (identity, friendSessionId) => write(() => vault.offerTrust(identity, friendSessionId, clock())),
+  acceptTrust: (identity, bytes) => write(() => vault.acceptTrust(identity, bytes, clock())),
+  completeTrust: (bytes) => write(() => vault.completeTrust(bytes, clock())),
+  trustees: () => read(() => vault.trustees()),
+  revokeTrust: (id) => write(() => vault.revokeTrust(id)),
+  protectedBy: () => read(() => vault.protectedBy()),
+  makeWipeMessage: (pairingId, drill) => read(() => vault.makeWipeMessage(pairingId, drill)),
+  wipeMailboxes: () => (vault.state === 'new' ? [] : read(() => vault.wipeMailboxes())),
+  // Any incoming message, locked or not. A matching wipe has, when this
+  // resolves, destroyed the keys and erased the files (as destroyKeys).
+  async receive(bytes) {
+    const started = performance.now();
+    const result = await write(() => vault.receive(bytes, clock()));
+    if (result.outcome === 'wiped') stopSweeps();
+    return { ...result, ...status(), timings: { persistedMs: performance.now() - started } };
+  },
+  drillSeen: (slot, at) => write(() => vault.drillSeen(slot, at)),
 };
 
 const MODES = ['off', 'after-send', 'after-read'];
