@@ -23,6 +23,7 @@ import { $, el, errorText, closeDialogs, clearMessages, zero } from './ui.js';
 import { VaultView } from './vault-view.js';
 import { IdentityDialogs } from './identity-dialogs.js';
 import { Settings } from './settings.js';
+import { TrustDialog } from './trust-dialog.js';
 
 const params = new URLSearchParams(location.search);
 
@@ -64,11 +65,13 @@ function lockElement(props, label) {
 let hush;
 let vault;
 let settings;
+let trust;
 
 // Leaving the vault: its content leaves the page first.
 function leaveVault() {
   vault?.close();
   settings?.reset();
+  trust?.reset();
   closeDialogs();
   clearMessages();
 }
@@ -129,6 +132,16 @@ async function showVault() {
   clearMessages();
   await vault.open();
   show('screen-vault', $('vault-title'));
+  showDrillNotice();
+}
+
+// A drill recorded at an unlock may land before or after the vault shows.
+let drillNotice = null;
+function showDrillNotice() {
+  if (!drillNotice) return;
+  vault.error(drillNotice);
+  $('vault-notice').dataset.tone = 'info'; // good news, not an error
+  drillNotice = null;
 }
 
 function fillAbout() {
@@ -166,6 +179,7 @@ async function start() {
   vault = new VaultView(hush, { dialogs, params });
   dialogs.vault = vault;
   settings = new Settings(hush, vault);
+  trust = new TrustDialog(hush, vault);
   $('settings-button').addEventListener('click', () => settings.open());
   $('lock-button').addEventListener('click', () => hush.lock().catch((error) => vault.error(error)));
   $('vault-alert-dismiss').addEventListener('click', () => {
@@ -180,6 +194,17 @@ async function start() {
   });
   // The attempt limit, or "Erase everything": a first run, and no word of why.
   hush.addEventListener('wiped', () => showFirstRun());
+  // A friend's test of the remote deletion (shown after the unlock that
+  // follows it, never on the lock screen).
+  hush.addEventListener('drill', async () => {
+    const tested = (await hush.trustees()).filter((t) => t.drillAt).sort((a, b) => b.drillAt - a.drillAt)[0];
+    if (!tested) return;
+    drillNotice = `A test from a trusted friend arrived: the remote deletion from ${tested.friend.slice(0, 6)}…${tested.friend.slice(-6)} works.`;
+    if (current === 'screen-vault') showDrillNotice();
+  });
+  // The demo's stand-in for the relay (issue #11 replaces it): whatever
+  // arrives for this device, locked or not, goes to hush.receive().
+  window.hushDemo = { deliver: (text) => hush.receive(text) };
   hush.addEventListener('expired', () => {
     if (current === 'screen-vault') vault.refresh();
   });

@@ -85,7 +85,10 @@ function say(region, text) {
 export function showError(error) {
   const { alert, dialog } = regions();
   say(alert, errorText(error));
-  if (!dialog) $('vault-notice').hidden = false;
+  if (!dialog) {
+    $('vault-notice').hidden = false;
+    delete $('vault-notice').dataset.tone;
+  }
 }
 
 export function notify(text) {
