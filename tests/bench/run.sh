@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks: `bash tests/bench/run.sh [--only crypto,vault,store,expiry]`.
+# Benchmarks: `bash tests/bench/run.sh [--only crypto,vault,store,expiry,trust]`.
 # Not part of tests/run.sh, and no timing assertions: it prints figures,
 # ratios to anchors measured in the same run, and the project's goals as
 # "meets"/"misses" (tests/bench/bench.mjs).
@@ -28,6 +28,9 @@
 #              flushes) and random draws per message
 #      expiry  the sweep of 10,000 due messages among 1,000,000 and nextDue
 #              (MEMFS), against plain SQLite on the same rows
+#      trust   a friend's remote wipe, locked and unlocked, to the keys
+#              destroyed and persisted, against the user's own wipe and
+#              GrapheneOS's 1 s
 #
 # The whole run takes about 10 minutes on 2 quiet CPUs once built; most of
 # it is filling 1,000,000 messages three times (OPFS, MEMFS, plain), 1000 per
