@@ -570,6 +570,39 @@ export class Hush extends EventTarget {
 
   #pendingDrills = [];
 
+  // Polls every wipe mailbox, used or not, on one schedule, locked or not,
+  // until stop() is called: fetchMessages(mailbox) resolves to the messages
+  // waiting there (Uint8Arrays or base64), each then goes to receive(). The
+  // relay sees the same eight polls per round whatever the number of
+  // friends (none, while the vault is new). The messenger's relay client
+  // (issue #11) supplies fetchMessages. Errors of one poll are reported by
+  // onError and never stop the schedule.
+  pollWipeMailboxes(fetchMessages, { intervalMs = 30_000, onError = () => {} } = {}) {
+    let timer = null;
+    let stopped = false;
+    const round = async () => {
+      try {
+        const mailboxes = this.state === 'new' ? [] : await this.wipeMailboxes();
+        const arrived = await Promise.all(mailboxes.map((m) => Promise.resolve(fetchMessages(m)).catch((error) => {
+          onError(error);
+          return [];
+        })));
+        for (const message of arrived.flat()) {
+          if (stopped) break;
+          await this.receive(message).catch(onError);
+        }
+      } catch (error) {
+        onError(error);
+      }
+      if (!stopped) timer = setTimeout(round, intervalMs);
+    };
+    timer = setTimeout(round, 0);
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }
+
   // After an unlock: the drills that arrived while locked.
   async #recordDrills() {
     const drills = this.#pendingDrills.splice(0);
