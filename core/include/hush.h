@@ -71,7 +71,8 @@ extern "C" {
     X(ERR_BACKUP_TRUNCATED, -54, "the backup ends before its last chunk: it is truncated") \
     X(ERR_BACKUP_TRAILING,  -55, "the backup has data after its last chunk") \
     X(ERR_BACKUP_CONTENT,   -56, "the backup decrypts but its contents are not a valid Hush store") \
-    X(ERR_CANCELLED,        -57, "cancelled")
+    X(ERR_CANCELLED,        -57, "cancelled") \
+    X(ERR_FACTOR_NEEDED,    -60, "this vault needs its security key")
 
 typedef enum {
 #define HUSH_ENUM_ITEM(name, value, message) HUSH_##name = value,
@@ -104,7 +105,7 @@ enum {
 #undef HUSH_OUTCOME_ITEM
 };
 
-#define HUSH_LOCKFILE_BYTES 1672             /* the lock file's size (v3), whatever it holds */
+#define HUSH_LOCKFILE_BYTES 1704             /* the lock file's size (v3), whatever it holds */
 #define HUSH_KDF_OPSLIMIT_MIN 1u
 #define HUSH_KDF_OPSLIMIT_MAX 64u
 #define HUSH_KDF_MEMLIMIT_KIB_MIN 8u          /* tests only; create() wants >= 64 MiB unless told */
@@ -191,6 +192,24 @@ int hush_vault_set_attempt_limit(hush_vault *vault, uint32_t limit);
  * key is unrecoverable), zeroes every key, then erases the three files
  * (truncated to 0). State becomes NEW. */
 int hush_vault_destroy_keys(hush_vault *vault);
+
+/* Binding to an authenticator (WebAuthn PRF; LOCKFILE.md, "Bound
+ * vaults"). A bound vault's slots are sealed under BLAKE2b(key: the
+ * authenticator's 32-byte PRF output for the vault's PRF salt,
+ * "hush-bound-v1" | Argon2id of the code), so an image without the
+ * authenticator gives nothing to guess a code against. The duress code is
+ * bound the same way and works unchanged. */
+int hush_vault_bound(const hush_vault *vault);                 /* 1 or 0 */
+/* The salt to ask the authenticator's PRF for (bound vaults). */
+int hush_vault_prf_salt(const hush_vault *vault, uint8_t salt[32]);
+/* The PRF output for the next attempt; zeroed when the attempt is checked.
+ * A bound vault's begin_attempt without it: HUSH_ERR_FACTOR_NEEDED, and
+ * nothing is counted. */
+int hush_vault_set_factor(hush_vault *vault, const uint8_t factor[32]);
+/* UNLOCKED: bind to (or re-bind to another) authenticator, whose PRF
+ * answered factor for prf_salt; unbind. Both re-seal every slot. */
+int hush_vault_bind(hush_vault *vault, const uint8_t prf_salt[32], const uint8_t factor[32]);
+int hush_vault_unbind(hush_vault *vault);
 
 /* ---- Identities: Session-compatible recovery phrase and keys ----------
  * An identity is only a key pair from a 16-byte seed. Phrase: 13 words from

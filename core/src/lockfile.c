@@ -44,10 +44,10 @@ get_u64(const uint8_t *p)
 }
 
 /* Header layout (little-endian):
- *   0 magic "HUSHLOCK"   8 version u32   12 kind u8   13 zero[3]
+ *   0 magic "HUSHLOCK"   8 version u32   12 kind u8   13 flags u8   14 zero[2]
  *  16 opslimit u32      20 memlimit KiB u32           24 salt[16]   40 zero[8]
  *  48 attempt_limit u32 52 failed u32   56 not_before_ms u64   64 clock_ms u64
- *  72 zero[56] */
+ *  72 PRF salt[32]   104 zero[24] */
 void
 lf_header_encode(uint8_t out[LF_HEADER_BYTES], const lf_header *h)
 {
@@ -55,6 +55,7 @@ lf_header_encode(uint8_t out[LF_HEADER_BYTES], const lf_header *h)
     memcpy(out, LF_MAGIC, 8);
     put_u32(out + 8, LF_VERSION);
     out[12] = h->kind;
+    out[13] = h->flags;
     put_u32(out + 16, h->opslimit);
     put_u32(out + 20, h->memlimit_kib);
     memcpy(out + 24, h->salt, sizeof h->salt);
@@ -62,6 +63,7 @@ lf_header_encode(uint8_t out[LF_HEADER_BYTES], const lf_header *h)
     put_u32(out + 52, h->failed);
     put_u64(out + 56, h->not_before_ms);
     put_u64(out + 64, h->clock_ms);
+    memcpy(out + 72, h->prf_salt, sizeof h->prf_salt);
 }
 
 static int
@@ -84,6 +86,8 @@ lf_header_decode(lf_header *h, const uint8_t file[LF_FILE_BYTES], size_t file_le
         return HUSH_ERR_LOCKFILE_VERSION;
     }
     d.kind = file[12];
+    d.flags = file[13];
+    memcpy(d.prf_salt, file + 72, sizeof d.prf_salt);
     d.opslimit = get_u32(file + 16);
     d.memlimit_kib = get_u32(file + 20);
     memcpy(d.salt, file + 24, sizeof d.salt);
@@ -98,7 +102,8 @@ lf_header_decode(lf_header *h, const uint8_t file[LF_FILE_BYTES], size_t file_le
         d.opslimit < HUSH_KDF_OPSLIMIT_MIN || d.opslimit > HUSH_KDF_OPSLIMIT_MAX ||
         d.memlimit_kib < HUSH_KDF_MEMLIMIT_KIB_MIN || d.memlimit_kib > HUSH_KDF_MEMLIMIT_KIB_MAX ||
         d.attempt_limit < HUSH_ATTEMPT_LIMIT_MIN || d.attempt_limit > HUSH_ATTEMPT_LIMIT_MAX ||
-        !all_zero(file + 13, 3) || !all_zero(file + 40, 8) || !all_zero(file + 72, LF_HEADER_BYTES - 72)) {
+        (d.flags & ~LF_HEADER_BOUND) != 0 || (!(d.flags & LF_HEADER_BOUND) && !all_zero(d.prf_salt, 32)) ||
+        !all_zero(file + 14, 2) || !all_zero(file + 40, 8) || !all_zero(file + 104, LF_HEADER_BYTES - 104)) {
         return HUSH_ERR_LOCKFILE_FORMAT;
     }
     *h = d;
@@ -220,7 +225,8 @@ meta_key(uint8_t key[32], const uint8_t dek[32])
 /* Meta plaintext (LOCKFILE.md):
  *   0 unlock slot   1 duress slot (0xff: none)   2 flags   3 zero[5]
  *   8 store counter u64   16 unlock lock key[32]   48 duress lock key[32]
- *  80 zero[16]   96 trustee slot secrets [8][32] (zero: in use) */
+ *  80 zero[16]   96 trustee slot secrets [8][32] (zero: in use)
+ * 352 authenticator factor[32] (zero: not bound) */
 void
 lf_meta_seal(uint8_t out[LF_META_BYTES], const uint8_t dek[32], const lf_meta *meta,
              const uint8_t bound[LF_BOUND_BYTES])
@@ -234,6 +240,7 @@ lf_meta_seal(uint8_t out[LF_META_BYTES], const uint8_t dek[32], const lf_meta *m
     memcpy(plain + 16, meta->unlock_key, 32);
     if (meta->duress_slot != LF_NO_SLOT) memcpy(plain + 48, meta->duress_key, 32);
     memcpy(plain + 96, meta->trustee_secret, sizeof meta->trustee_secret);
+    memcpy(plain + 352, meta->factor, sizeof meta->factor);
     meta_key(key, dek);
     randombytes_buf(out, LF_NONCE_BYTES);
     crypto_aead_xchacha20poly1305_ietf_encrypt(out + LF_NONCE_BYTES, NULL, plain, sizeof plain,
@@ -267,6 +274,7 @@ lf_meta_open(lf_meta *meta, const uint8_t in[LF_META_BYTES], const uint8_t dek[3
     memcpy(meta->unlock_key, plain + 16, 32);
     memcpy(meta->duress_key, plain + 48, 32);
     memcpy(meta->trustee_secret, plain + 96, sizeof meta->trustee_secret);
+    memcpy(meta->factor, plain + 352, sizeof meta->factor);
     sodium_memzero(plain, sizeof plain);
     return HUSH_OK;
 }
@@ -277,24 +285,44 @@ lf_reseal(uint8_t file[LF_FILE_BYTES], const uint8_t dek[32], lf_meta *meta)
     static const uint8_t zero[32];
     const uint8_t *bound = file;
     uint8_t *slots = file + LF_SLOTS_OFFSET;
-    uint8_t u, d;
+    uint8_t u, d, key[32];
 
     /* Slots and meta record start random; the trustee region stays. */
     randombytes_buf(file + LF_SLOTS_OFFSET, LF_TRUSTEES_OFFSET - LF_SLOTS_OFFSET);
     /* Fresh indices, uniform and independent of the old ones: an image pair
      * then shows eight changed slots, never which of them moved where. */
     u = (uint8_t) randombytes_uniform(LF_SLOTS);
-    lf_slot_seal(slots + u * LF_SLOT_BYTES, meta->unlock_key, LF_PAYLOAD_UNLOCK, dek, bound, u);
+    lf_slot_key(key, meta->unlock_key, file[13] & LF_HEADER_BOUND, meta->factor);
+    lf_slot_seal(slots + u * LF_SLOT_BYTES, key, LF_PAYLOAD_UNLOCK, dek, bound, u);
     meta->unlock_slot = u;
     if (meta->duress_slot != LF_NO_SLOT) {
         d = (uint8_t) randombytes_uniform(LF_SLOTS - 1);
         d = (uint8_t) (d + (d >= u)); /* uniform over the seven others */
-        lf_slot_seal(slots + d * LF_SLOT_BYTES, meta->duress_key, LF_PAYLOAD_DURESS, zero, bound, d);
+        lf_slot_key(key, meta->duress_key, file[13] & LF_HEADER_BOUND, meta->factor);
+        lf_slot_seal(slots + d * LF_SLOT_BYTES, key, LF_PAYLOAD_DURESS, zero, bound, d);
         meta->duress_slot = d;
     } else {
         sodium_memzero(meta->duress_key, sizeof meta->duress_key);
     }
     lf_meta_seal(file + LF_META_OFFSET, dek, meta, bound);
+    sodium_memzero(key, sizeof key);
+}
+
+void
+lf_slot_key(uint8_t out[32], const uint8_t argon[32], int bound, const uint8_t factor[32])
+{
+    static const char label[] = "hush-bound-v1";
+    crypto_generichash_state st;
+
+    if (!bound) {
+        memmove(out, argon, 32);
+        return;
+    }
+    crypto_generichash_init(&st, factor, 32, 32);
+    crypto_generichash_update(&st, (const uint8_t *) label, sizeof label - 1);
+    crypto_generichash_update(&st, argon, 32);
+    crypto_generichash_final(&st, out, 32);
+    sodium_memzero(&st, sizeof st);
 }
 
 /* ---- trustee slots (remote deletion; core/TRUST.md) --------------------- */

@@ -19,8 +19,8 @@
  * unlock lock key(32) duress lock key(32) zero(16)
  * trustee slot secrets (8 x 32; zero: the slot is in use) */
 #define LF_TRUSTEES 8u
-#define LF_META_PLAIN_BYTES (96u + LF_TRUSTEES * 32u)
-#define LF_META_BYTES (LF_NONCE_BYTES + LF_META_PLAIN_BYTES + LF_TAG_BYTES) /* 392 */
+#define LF_META_PLAIN_BYTES (96u + LF_TRUSTEES * 32u + 32u) /* + the authenticator factor */
+#define LF_META_BYTES (LF_NONCE_BYTES + LF_META_PLAIN_BYTES + LF_TAG_BYTES) /* 424 */
 /* A trustee slot: wipe mailbox seed (32) and verifier (32), both derived
  * from the slot's secret (lf_trustee_derive). */
 #define LF_TRUSTEE_BYTES 64u
@@ -28,7 +28,7 @@
 #define LF_SLOTS_OFFSET LF_HEADER_BYTES
 #define LF_META_OFFSET (LF_SLOTS_OFFSET + LF_SLOTS * LF_SLOT_BYTES)
 #define LF_TRUSTEES_OFFSET (LF_META_OFFSET + LF_META_BYTES)
-#define LF_FILE_BYTES (LF_TRUSTEES_OFFSET + LF_TRUSTEES * LF_TRUSTEE_BYTES) /* 1672 */
+#define LF_FILE_BYTES (LF_TRUSTEES_OFFSET + LF_TRUSTEES * LF_TRUSTEE_BYTES) /* 1704 */
 
 /* Bytes of the header bound into every slot's associated data: magic,
  * version, kind, KDF cost and salt. The counters after them change on every
@@ -43,8 +43,13 @@
 /* lf_meta.flags */
 #define LF_META_REKEY 1u  /* a duress unlock installed this vault under the old salt */
 
+/* lf_header.flags (byte 13, bound into every slot) */
+#define LF_HEADER_BOUND 1u    /* the lock keys need an authenticator's PRF output too */
+
 typedef struct lf_header {
     uint8_t  kind;            /* HUSH_CODE_PIN / _PATTERN / _PASSPHRASE */
+    uint8_t  flags;           /* LF_HEADER_* */
+    uint8_t  prf_salt[32];    /* what the authenticator's PRF is asked for (bound vaults) */
     uint32_t opslimit;        /* Argon2id passes */
     uint32_t memlimit_kib;    /* Argon2id memory, KiB */
     uint8_t  salt[16];        /* Argon2id salt, one per vault */
@@ -67,7 +72,14 @@ typedef struct lf_meta {
     /* The secret of each trustee slot while it is free; zeroed when an
      * offer gives it away (the slot is then in use). */
     uint8_t  trustee_secret[LF_TRUSTEES][32];
+    /* A bound vault's authenticator PRF output, so that every write can
+     * re-seal the slots under the bound keys; zero when not bound. */
+    uint8_t  factor[32];
 } lf_meta;
+
+/* The key a slot is sealed under: the code's Argon2id output, or for a
+ * bound vault BLAKE2b(key: PRF output, "hush-bound-v1" | Argon2id output). */
+void lf_slot_key(uint8_t out[32], const uint8_t argon[32], int bound, const uint8_t factor[32]);
 
 void lf_header_encode(uint8_t out[LF_HEADER_BYTES], const lf_header *h);
 /* Returns HUSH_OK, or HUSH_ERR_LOCKFILE_FORMAT / _VERSION; h untouched on error. */

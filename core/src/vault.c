@@ -46,6 +46,10 @@ struct hush_vault {
      * duress unlock (meta.flags & LF_META_REKEY); zero otherwise. */
     uint8_t    rekey_code[HUSH_CODE_CANONICAL_MAX];
     size_t     rekey_len;
+    /* A bound vault's authenticator PRF output for the next attempt, from
+     * the host (hush_vault_set_factor); zeroed once the attempt used it. */
+    uint8_t    factor[32];
+    int        factor_set;
     hush_store *store;                 /* open while UNLOCKED (store.c) */
 };
 
@@ -202,6 +206,13 @@ forget_rekey(hush_vault *v)
 }
 
 static void
+forget_factor(hush_vault *v)
+{
+    WIPE(v->factor);
+    v->factor_set = 0;
+}
+
+static void
 forget_keys(hush_vault *v)
 {
     hush_store_close(v->store);
@@ -209,6 +220,7 @@ forget_keys(hush_vault *v)
     WIPE(v->dek);
     WIPE(v->meta);
     forget_rekey(v);
+    forget_factor(v);
 }
 
 /* The one write while unlocked: re-seal everything (lf_reseal) under the
@@ -250,11 +262,14 @@ backoff_ms(uint32_t failed)
  * One flushed write replaces whatever the file held (for a duress unlock:
  * the old data key dies in the same write that installs the new one). */
 static int
-install_new_dek(hush_vault *v, const uint8_t key[32], uint8_t flags)
+install_new_dek(hush_vault *v, const uint8_t key[32], uint8_t flags, const uint8_t *factor)
 {
     unsigned i;
 
     WIPE(v->meta);
+    /* A bound vault stays bound (its new vault too, after a duress unlock:
+     * an image must not show that anything happened). */
+    if (factor) memcpy(v->meta.factor, factor, 32);
     randombytes_buf(v->dek, sizeof v->dek);
     /* Trustee slots belong to a data key: a new vault has new ones, all
      * free, so no friend of the vault it replaces can reach it. */
@@ -493,7 +508,7 @@ hush_vault_create(hush_vault *v, int kind, const uint8_t *code, size_t code_len,
         /* Store files left by a wipe that died before erasing them belong
          * to a dead key: a new vault starts from empty ones. */
         rc = erase_store_files(v);
-        if (rc == HUSH_OK) rc = install_new_dek(v, key, 0);
+        if (rc == HUSH_OK) rc = install_new_dek(v, key, 0, NULL);
     }
     WIPE(key);
     if (rc != HUSH_OK) {
@@ -519,6 +534,9 @@ hush_vault_begin_attempt(hush_vault *v, uint64_t now_ms, uint64_t *retry_in_ms)
         rc = wipe(v);
         return rc == HUSH_OK ? HUSH_UNLOCK_WIPED : rc;
     }
+    /* A bound vault without its authenticator's answer: no code could be
+     * right, so nothing is counted. */
+    if ((v->h.flags & LF_HEADER_BOUND) && !v->factor_set) return HUSH_ERR_FACTOR_NEEDED;
     v->clock_back = 0;
     now = observe_time(v, now_ms);
     if (now < v->h.not_before_ms) {
@@ -535,7 +553,7 @@ hush_vault_begin_attempt(hush_vault *v, uint64_t now_ms, uint64_t *retry_in_ms)
 int
 hush_vault_unlock(hush_vault *v, const uint8_t *code, size_t code_len, uint64_t now_ms)
 {
-    uint8_t key[32], dek[32], canon[HUSH_CODE_CANONICAL_MAX], index = 0;
+    uint8_t argon[32], key[32], dek[32], canon[HUSH_CODE_CANONICAL_MAX], index = 0;
     size_t canon_len = 0;
     int outcome, rc, rc2;
     uint64_t now;
@@ -545,11 +563,14 @@ hush_vault_unlock(hush_vault *v, const uint8_t *code, size_t code_len, uint64_t 
     v->attempt_open = 0;
     now = observe_time(v, now_ms);
 
-    rc = lock_key_keep(key, &v->h, v->h.kind, code, code_len, canon, &canon_len);
+    rc = lock_key_keep(argon, &v->h, v->h.kind, code, code_len, canon, &canon_len);
+    /* The slots' key: bound to the authenticator's answer if the vault is. */
+    lf_slot_key(key, argon, v->h.flags & LF_HEADER_BOUND, v->factor);
     if (rc != HUSH_OK) {
         /* A code that breaks its kind's rules cannot be right; it still
          * counts, and costs no Argon2id. */
         memset(key, 0, sizeof key);
+        memset(argon, 0, sizeof argon);
         if (rc != HUSH_ERR_CODE_PIN && rc != HUSH_ERR_CODE_PATTERN && rc != HUSH_ERR_CODE_PASSPHRASE) {
             sodium_memzero(canon, sizeof canon);
             return rc;
@@ -586,7 +607,7 @@ hush_vault_unlock(hush_vault *v, const uint8_t *code, size_t code_len, uint64_t 
          * no second Argon2id here. The salt is renewed at lock. */
         memcpy(v->rekey_code, canon, canon_len);
         v->rekey_len = canon_len;
-        rc = install_new_dek(v, key, LF_META_REKEY);
+        rc = install_new_dek(v, argon, LF_META_REKEY, (v->h.flags & LF_HEADER_BOUND) ? v->factor : NULL);
         /* The old store is unreadable from here on; erase its files too. */
         rc2 = erase_store_files(v);
         if (rc == HUSH_OK) rc = rc2;
@@ -604,7 +625,9 @@ hush_vault_unlock(hush_vault *v, const uint8_t *code, size_t code_len, uint64_t 
         outcome = HUSH_UNLOCK_WRONG;
     }
     WIPE(key);
+    WIPE(argon);
     WIPE(dek);
+    forget_factor(v);
     sodium_memzero(canon, sizeof canon);
     return rc == HUSH_OK ? outcome : rc;
 }
@@ -828,5 +851,62 @@ hush_vault_trustee_renew(hush_vault *v, unsigned slot)
 {
     if (v == NULL || v->state != HUSH_VAULT_UNLOCKED || slot >= LF_TRUSTEES) return HUSH_ERR_STATE;
     lf_trustee_renew(v->file, &v->meta, slot);
+    return reseal_and_write(v);
+}
+
+/* ---- binding to an authenticator (LOCKFILE.md, "Bound vaults") --------- */
+
+int
+hush_vault_bound(const hush_vault *v)
+{
+    return v != NULL && v->state != HUSH_VAULT_NEW && (v->h.flags & LF_HEADER_BOUND) ? 1 : 0;
+}
+
+int
+hush_vault_prf_salt(const hush_vault *v, uint8_t salt[32])
+{
+    if (v == NULL || salt == NULL) return HUSH_ERR_ARGUMENT;
+    if (!hush_vault_bound(v)) return HUSH_ERR_STATE;
+    memcpy(salt, v->h.prf_salt, 32);
+    return HUSH_OK;
+}
+
+int
+hush_vault_set_factor(hush_vault *v, const uint8_t factor[32])
+{
+    if (v == NULL || factor == NULL) return HUSH_ERR_ARGUMENT;
+    memcpy(v->factor, factor, 32);
+    v->factor_set = 1;
+    return HUSH_OK;
+}
+
+int
+hush_vault_bind(hush_vault *v, const uint8_t prf_salt[32], const uint8_t factor[32])
+{
+    lf_header saved_h;
+    int rc;
+
+    if (v == NULL || prf_salt == NULL || factor == NULL) return HUSH_ERR_ARGUMENT;
+    if (v->state != HUSH_VAULT_UNLOCKED) return HUSH_ERR_STATE;
+    saved_h = v->h;
+    v->h.flags |= LF_HEADER_BOUND;
+    memcpy(v->h.prf_salt, prf_salt, 32);
+    memcpy(v->meta.factor, factor, 32);
+    if ((rc = reseal_and_write(v)) != HUSH_OK) {
+        v->h = saved_h;
+        WIPE(v->meta.factor);
+    }
+    return rc;
+}
+
+int
+hush_vault_unbind(hush_vault *v)
+{
+    if (v == NULL) return HUSH_ERR_ARGUMENT;
+    if (v->state != HUSH_VAULT_UNLOCKED) return HUSH_ERR_STATE;
+    if (!(v->h.flags & LF_HEADER_BOUND)) return HUSH_OK;
+    v->h.flags &= (uint8_t) ~LF_HEADER_BOUND;
+    sodium_memzero(v->h.prf_salt, sizeof v->h.prf_salt);
+    WIPE(v->meta.factor);
     return reseal_and_write(v);
 }

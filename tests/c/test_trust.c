@@ -17,6 +17,7 @@
 #include "../../core/src/lockfile.h"
 #include "../../core/src/vault_internal.h"
 #include "check.h"
+#include "stats.h"
 #include "hush.h"
 
 #define T0 INT64_C(1700000000000)
@@ -473,23 +474,6 @@ test_bad_pairing(void)
 #define FILES 300
 #define BITS ((int) LF_TRUSTEE_BYTES * 8)
 
-/* Largest |z| over every bit position of a trustee slot, comparing the
- * frequency of ones in used slots with that in free ones. */
-static double
-max_z(const unsigned used_ones[BITS], unsigned n_used, const unsigned free_ones[BITS], unsigned n_free)
-{
-    double worst = 0;
-    int b;
-    for (b = 0; b < BITS; b++) {
-        double p1 = (double) used_ones[b] / n_used, p2 = (double) free_ones[b] / n_free;
-        double p = (double) (used_ones[b] + free_ones[b]) / (n_used + n_free);
-        double se = sqrt(p * (1 - p) * (1.0 / n_used + 1.0 / n_free));
-        double z = se > 0 ? fabs(p1 - p2) / se : 0;
-        if (z > worst) worst = z;
-    }
-    return worst;
-}
-
 static void
 test_used_and_free_slots_indistinguishable(void)
 {
@@ -535,8 +519,8 @@ test_used_and_free_slots_indistinguishable(void)
         device_free(&p);
     }
     CHECK_EQ_INT(n_used, FILES / 2 * 3);
-    z_real = max_z(used_ones[0], n_used, free_ones[0], n_free);
-    z_control = max_z(used_ones[1], n_used, free_ones[1], n_free);
+    z_real = max_z(used_ones[0], n_used, free_ones[0], n_free, BITS);
+    z_control = max_z(used_ones[1], n_used, free_ones[1], n_free, BITS);
     printf("trustee slots: %u used, %u free; max |z| over %d bits: %.2f (control with a planted bias: %.2f)\n",
            n_used, n_free, BITS, z_real, z_control);
     /* 512 two-sided tests: |z| > 6 has probability ~1e-6 by chance. */
