@@ -73,6 +73,8 @@ export function parseLockFile(bytes) {
     magic: b.subarray(0, 8).toString('latin1'),
     version: b.readUInt32LE(8),
     kind: b[12],
+    authenticatorBound: (b[13] & 1) === 1,
+    prfSalt: b.subarray(72, 104),
     opslimit: b.readUInt32LE(16),
     memlimitKib: b.readUInt32LE(20),
     salt: b.subarray(24, 40),
@@ -94,13 +96,18 @@ export function canonicalCode(code, kind) {
   throw new Error(`unknown kind ${kind}`);
 }
 
-// lock file + code -> data key (null if no unlock slot opens).
-export async function dataKeyFrom(lockBytes, code, kind) {
+// lock file + code (+ for a bound vault the authenticator's PRF output)
+// -> data key (null if no unlock slot opens).
+export async function dataKeyFrom(lockBytes, code, kind, factor = null) {
   await sodium.ready;
   const lock = parseLockFile(lockBytes);
   if (lock.magic !== 'HUSHLOCK') throw new Error('not a lock file');
-  const lockKey = sodium.crypto_pwhash(32, new TextEncoder().encode(canonicalCode(code, kind)), lock.salt,
+  const argon = sodium.crypto_pwhash(32, new TextEncoder().encode(canonicalCode(code, kind)), lock.salt,
     lock.opslimit, lock.memlimitKib * 1024, sodium.crypto_pwhash_ALG_ARGON2ID13);
+  // LOCKFILE.md, "Bound vaults": BLAKE2b(key: PRF output, "hush-bound-v1" | Argon2id).
+  const lockKey = factor
+    ? sodium.crypto_generichash(32, Buffer.concat([Buffer.from('hush-bound-v1'), Buffer.from(argon)]), factor)
+    : argon;
   let dek = null;
   lock.slots.forEach((slot, i) => {
     const ad = Buffer.concat([lock.bound, Buffer.from([i])]);

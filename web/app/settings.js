@@ -15,6 +15,8 @@ export class Settings {
     $('change-code').addEventListener('click', () => this.#showLock('change-code-slot'));
     $('set-duress').addEventListener('click', () => this.#showLock('duress-slot'));
     $('clear-duress').addEventListener('click', (event) => this.#clearDuress(event.currentTarget));
+    $('bind-key').addEventListener('click', (event) => this.#bind(event.currentTarget, true));
+    $('unbind-key').addEventListener('click', (event) => this.#bind(event.currentTarget, false));
     $('attempt-limit').addEventListener('change', () => this.#setLimit());
     $('remove-identity').addEventListener('click', () => this.#removeIdentity());
     $('erase-all').addEventListener('click', () => this.#eraseAll());
@@ -38,6 +40,11 @@ export class Settings {
 
   #render() {
     const hush = this.#hush;
+    const supported = hush.constructor.authenticatorSupported();
+    $('key-unsupported').hidden = supported;
+    $('bind-key').hidden = !supported || hush.bound;
+    $('unbind-key').hidden = !hush.bound;
+    $('key-status').textContent = hush.bound ? 'Hush is bound to a security key: it asks for it at every unlock.' : 'Not bound.';
     $('code-current').textContent = `You unlock Hush with a ${KIND_NAMES[hush.kind] ?? 'code'}.`;
     const select = $('attempt-limit');
     const limits = LIMITS.includes(hush.attemptLimit) ? LIMITS : [...LIMITS, hush.attemptLimit].sort((a, b) => a - b);
@@ -144,5 +151,12 @@ export class Settings {
     if (!yes) return;
     // The 'wiped' event takes the app to its first run.
     await attempt(() => this.#hush.wipe(), { button: $('erase-all') });
+  }
+
+  async #bind(button, bind) {
+    clearMessages($('settings-dialog'));
+    const result = await attempt(() => (bind ? this.#hush.bindAuthenticator() : this.#hush.unbindAuthenticator()), { button });
+    if (result.ok) notify(bind ? 'Bound to the security key.' : 'Unbound: your code alone opens Hush again.');
+    this.#render();
   }
 }

@@ -239,6 +239,27 @@ export class Vault {
   // May take one Argon2id: the deferred re-key after a duress unlock.
   lock() { this.core.check(this.#m._hush_vault_lock(this.handle)); }
 
+  // ---- binding to an authenticator (hush.h, LOCKFILE.md "Bound vaults") ----
+  get bound() { return this.#m._hush_vault_bound(this.handle) === 1; }
+
+  prfSalt() {
+    return this.core.withScratch(32, (out) => {
+      this.core.check(this.#m._hush_vault_prf_salt(this.handle, out));
+      return this.#m.HEAPU8.slice(out, out + 32);
+    });
+  }
+
+  setFactor(factor) {
+    this.core.withBytes(factor, (ptr) => this.core.check(this.#m._hush_vault_set_factor(this.handle, ptr)));
+  }
+
+  bind(prfSalt, factor) {
+    this.core.withBytes(prfSalt, (s) => this.core.withBytes(factor, (f) =>
+      this.core.check(this.#m._hush_vault_bind(this.handle, s, f))));
+  }
+
+  unbind() { this.core.check(this.#m._hush_vault_unbind(this.handle)); }
+
   setCode(kind, code) {
     this.core.withBytes(code, (ptr, len) => this.core.check(
       this.#m._hush_vault_set_code(this.handle, this.core.kindValue(kind), ptr, len)));

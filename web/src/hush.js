@@ -101,16 +101,19 @@ export class Hush extends EventTarget {
   //   afterDuress      'unlocked' (an empty vault under the duress code, default)
   //                    or 'first-run' (no vault at all)
   //   kdf              { opslimit, memlimitKib } for create(); default: calibrated to ~1 s
+  //   authenticatorTimeoutMs  how long a bound vault's unlock waits for its
+  //                    authenticator (WebAuthn timeout; default 60 s)
   //   persistence      'auto' (OPFS written in place where the browser can,
   //                    else IndexedDB) or 'idbfs' (tests); info.persistence
   //                    says which one runs
   // Rejects with ERR_VAULT_IN_USE while another tab holds the vault.
   static async open({ name = 'default', flavour = 'auto', autoLockMs = 5 * 60_000, lockWhenHidden = false,
-    clearSiteDataUrl = null, afterDuress = 'unlocked', kdf = null, persistence = 'auto' } = {}) {
+    clearSiteDataUrl = null, afterDuress = 'unlocked', kdf = null, persistence = 'auto', authenticatorTimeoutMs = 60_000 } = {}) {
     if (!/^[a-z0-9-]{1,40}$/.test(name)) throw new HushError('ERR_ARGUMENT', 'a vault name is 1-40 of a-z, 0-9, -');
     const tabLock = await acquireTabLock(name);
     if (!tabLock) throw new HushError('ERR_VAULT_IN_USE', 'this vault is open in another tab');
-    const hush = new Hush({ name, autoLockMs, lockWhenHidden, clearSiteDataUrl, afterDuress, init: { flavour, name, kdf, persistence } }, tabLock);
+    const hush = new Hush({ name, autoLockMs, lockWhenHidden, clearSiteDataUrl, afterDuress, authenticatorTimeoutMs,
+      init: { flavour, name, kdf, persistence } }, tabLock);
     try {
       hush.#setStatus(await hush.#startWorker());
     } catch (error) {
@@ -273,8 +276,20 @@ export class Hush extends EventTarget {
   // vault ('wiped' event).
   async unlock(code) {
     const { bytes, transfer } = this.#codeArgs(code, this.kind);
+    // A bound vault first asks its authenticator (WebAuthn PRF, in this
+    // page: Workers cannot). Without an answer nothing is tried or counted.
+    let factor = null;
+    if (this.#status.bound) {
+      try {
+        factor = await this.#prf(this.#status.prfSalt);
+      } catch (error) {
+        bytes.fill(0);
+        throw new HushError('ERR_FACTOR_NEEDED', `this vault needs its security key (${error?.name ?? error})`);
+      }
+      transfer.push(factor.buffer);
+    }
     const started = performance.now();
-    const result = await this.#call('unlock', [bytes], transfer);
+    const result = await this.#call('unlock', [bytes, factor], transfer);
     this.lastTimings = result.timings ?? null;
     // Every outcome resolves at the same point: the Worker's Argon2id
     // (checkedMs) plus a margin that covers the slowest path (the duress
@@ -339,6 +354,59 @@ export class Hush extends EventTarget {
     }
     const { bytes, transfer } = this.#codeArgs(code, this.kind);
     this.#setStatus(await this.#call('setDuress', [bytes], transfer));
+  }
+
+  // ---- binding to an authenticator (WebAuthn PRF) ----
+  // A bound vault needs the code and the authenticator: an image of the
+  // device alone gives nothing to guess a PIN against. Losing the
+  // authenticator loses the vault (a backup restores the identities).
+
+  get bound() { return Boolean(this.#status.bound); }
+
+  // Whether this browser can bind at all (it may still lack an
+  // authenticator with PRF; bindAuthenticator() then says so).
+  static authenticatorSupported() {
+    return typeof PublicKeyCredential === 'function' && typeof navigator.credentials?.create === 'function';
+  }
+
+  // Registers a discoverable credential with the PRF extension, asks it for
+  // a fresh salt's PRF output, and binds the vault (needs it unlocked).
+  async bindAuthenticator({ timeoutMs = this.#options.authenticatorTimeoutMs } = {}) {
+    const random = (n) => crypto.getRandomValues(new Uint8Array(n));
+    const credential = await navigator.credentials.create({ publicKey: {
+      rp: { name: 'Hush', id: location.hostname },
+      user: { id: random(16), name: 'Hush vault', displayName: 'Hush vault' },
+      challenge: random(32),
+      pubKeyCredParams: [{ type: 'public-key', alg: -7 }, { type: 'public-key', alg: -257 }],
+      authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
+      timeout: timeoutMs,
+      extensions: { prf: {} },
+    } });
+    if (!credential?.getClientExtensionResults?.().prf?.enabled) {
+      throw new HushError('ERR_ARGUMENT', 'this authenticator cannot bind a vault: it has no PRF (hmac-secret) support');
+    }
+    const prfSalt = random(32);
+    const factor = await this.#prf(prfSalt, credential.rawId);
+    this.#setStatus(await this.#call('bind', [prfSalt, factor], [factor.buffer]));
+  }
+
+  async unbindAuthenticator() {
+    this.#setStatus(await this.#call('unbind'));
+  }
+
+  // The authenticator's PRF output for salt: 32 bytes.
+  async #prf(salt, credentialId = null) {
+    const assertion = await navigator.credentials.get({ publicKey: {
+      challenge: crypto.getRandomValues(new Uint8Array(32)),
+      rpId: location.hostname,
+      allowCredentials: credentialId ? [{ type: 'public-key', id: credentialId }] : [],
+      userVerification: 'required',
+      timeout: this.#options.authenticatorTimeoutMs,
+      extensions: { prf: { eval: { first: salt } } },
+    } });
+    const first = assertion?.getClientExtensionResults?.().prf?.results?.first;
+    if (!first) throw new HushError('ERR_FACTOR_NEEDED', 'this vault needs its security key');
+    return new Uint8Array(first.slice(0));
   }
 
   async setAttemptLimit(limit) {

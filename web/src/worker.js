@@ -42,6 +42,8 @@ function status() {
     attemptsLeft: vault.attemptsLeft,
     attemptLimit: vault.attemptLimit,
     retryInMs: vault.retryInMs(clock()),
+    bound: vault.state !== 'new' && vault.bound,
+    prfSalt: vault.state !== 'new' && vault.bound ? vault.prfSalt() : null,
     at: clock(),
   };
 }
@@ -121,10 +123,13 @@ const ops = {
   // One unlock attempt, in two durable steps (see hush_vault_begin_attempt).
   // Every outcome's on-disk effect (the count, a duress vault, a wipe) is
   // done and durable in the core before this resolves.
-  async unlock(code) {
+  // factor: a bound vault's authenticator PRF output (hush.js asks the
+  // authenticator in the page); zeroed here after use.
+  async unlock(code, factor = null) {
     const started = performance.now();
     const timings = {};
     try {
+      if (factor) usingCode(factor, (bytes) => vault.setFactor(bytes));
       const early = await write(() => vault.beginAttempt(clock()));
       if (early?.outcome === 'wait') return { outcome: 'wait', ...status(), retryInMs: early.retryInMs };
       if (early?.outcome === 'wiped') return { outcome: 'wiped', ...status(), timings };
@@ -160,6 +165,16 @@ const ops = {
   async setDuress(code) {
     if (code === null) await write(() => vault.setDuress(null));
     else await write(() => usingCode(code, (bytes) => vault.setDuress(bytes)));
+    return status();
+  },
+
+  async bind(prfSalt, factor) {
+    await write(() => usingCode(factor, (bytes) => vault.bind(prfSalt, bytes)));
+    return status();
+  },
+
+  async unbind() {
+    await write(() => vault.unbind());
     return status();
   },
 
