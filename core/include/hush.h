@@ -105,7 +105,7 @@ enum {
 #undef HUSH_OUTCOME_ITEM
 };
 
-#define HUSH_LOCKFILE_BYTES 1704             /* the lock file's size (v3), whatever it holds */
+#define HUSH_LOCKFILE_BYTES 1736             /* the lock file's size (v3), whatever it holds */
 #define HUSH_KDF_OPSLIMIT_MIN 1u
 #define HUSH_KDF_OPSLIMIT_MAX 64u
 #define HUSH_KDF_MEMLIMIT_KIB_MIN 8u          /* tests only; create() wants >= 64 MiB unless told */
@@ -209,6 +209,10 @@ int hush_vault_set_factor(hush_vault *vault, const uint8_t factor[32]);
 /* UNLOCKED: bind to (or re-bind to another) authenticator, whose PRF
  * answered factor for prf_salt; unbind. Both re-seal every slot. */
 int hush_vault_bind(hush_vault *vault, const uint8_t prf_salt[32], const uint8_t factor[32]);
+/* UNLOCKED and bound: a second authenticator (its PRF output for the same
+ * PRF salt) opens the vault too, the duress code included; a spare for a
+ * lost key. A new hush_vault_bind replaces both. */
+int hush_vault_bind_second(hush_vault *vault, const uint8_t factor[32]);
 int hush_vault_unbind(hush_vault *vault);
 
 /* ---- Identities: Session-compatible recovery phrase and keys ----------

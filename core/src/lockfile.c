@@ -223,10 +223,11 @@ meta_key(uint8_t key[32], const uint8_t dek[32])
 }
 
 /* Meta plaintext (LOCKFILE.md):
- *   0 unlock slot   1 duress slot (0xff: none)   2 flags   3 zero[5]
+ *   0 unlock slot   1 duress slot (0xff: none)   2 flags   3 second unlock slot
+ *   4 second duress slot (0xff: none)   5 zero[3]
  *   8 store counter u64   16 unlock lock key[32]   48 duress lock key[32]
  *  80 zero[16]   96 trustee slot secrets [8][32] (zero: in use)
- * 352 authenticator factor[32] (zero: not bound) */
+ * 352 authenticator factor[32] (zero: not bound)   384 second factor[32] */
 void
 lf_meta_seal(uint8_t out[LF_META_BYTES], const uint8_t dek[32], const lf_meta *meta,
              const uint8_t bound[LF_BOUND_BYTES])
@@ -236,11 +237,14 @@ lf_meta_seal(uint8_t out[LF_META_BYTES], const uint8_t dek[32], const lf_meta *m
     plain[0] = meta->unlock_slot;
     plain[1] = meta->duress_slot;
     plain[2] = meta->flags;
+    plain[3] = meta->unlock_slot2;
+    plain[4] = meta->duress_slot2;
     put_u64(plain + 8, meta->store_counter);
     memcpy(plain + 16, meta->unlock_key, 32);
     if (meta->duress_slot != LF_NO_SLOT) memcpy(plain + 48, meta->duress_key, 32);
     memcpy(plain + 96, meta->trustee_secret, sizeof meta->trustee_secret);
     memcpy(plain + 352, meta->factor, sizeof meta->factor);
+    memcpy(plain + 384, meta->factor2, sizeof meta->factor2);
     meta_key(key, dek);
     randombytes_buf(out, LF_NONCE_BYTES);
     crypto_aead_xchacha20poly1305_ietf_encrypt(out + LF_NONCE_BYTES, NULL, plain, sizeof plain,
@@ -262,7 +266,8 @@ lf_meta_open(lf_meta *meta, const uint8_t in[LF_META_BYTES], const uint8_t dek[3
                                                     bound, LF_BOUND_BYTES, in, key);
     sodium_memzero(key, sizeof key);
     if (rc != 0 || plain[0] >= LF_SLOTS || (plain[1] != LF_NO_SLOT && plain[1] >= LF_SLOTS) ||
-        plain[0] == plain[1] || (plain[2] & ~LF_META_REKEY) != 0 || !all_zero(plain + 3, 5) ||
+        plain[0] == plain[1] || (plain[2] & ~(LF_META_REKEY | LF_META_SECOND)) != 0 || !all_zero(plain + 5, 3) ||
+        (plain[3] != LF_NO_SLOT && plain[3] >= LF_SLOTS) || (plain[4] != LF_NO_SLOT && plain[4] >= LF_SLOTS) ||
         (plain[1] == LF_NO_SLOT && !all_zero(plain + 48, 32)) || !all_zero(plain + 80, 16)) {
         sodium_memzero(plain, sizeof plain);
         return HUSH_ERR_LOCKFILE_FORMAT;
@@ -275,6 +280,9 @@ lf_meta_open(lf_meta *meta, const uint8_t in[LF_META_BYTES], const uint8_t dek[3
     memcpy(meta->duress_key, plain + 48, 32);
     memcpy(meta->trustee_secret, plain + 96, sizeof meta->trustee_secret);
     memcpy(meta->factor, plain + 352, sizeof meta->factor);
+    memcpy(meta->factor2, plain + 384, sizeof meta->factor2);
+    meta->unlock_slot2 = plain[3];
+    meta->duress_slot2 = plain[4];
     sodium_memzero(plain, sizeof plain);
     return HUSH_OK;
 }
@@ -285,22 +293,52 @@ lf_reseal(uint8_t file[LF_FILE_BYTES], const uint8_t dek[32], lf_meta *meta)
     static const uint8_t zero[32];
     const uint8_t *bound = file;
     uint8_t *slots = file + LF_SLOTS_OFFSET;
-    uint8_t u, d, key[32];
+    uint8_t u, d, key[32], order[LF_SLOTS];
+    unsigned n;
+    int second;
 
     /* Slots and meta record start random; the trustee region stays. */
     randombytes_buf(file + LF_SLOTS_OFFSET, LF_TRUSTEES_OFFSET - LF_SLOTS_OFFSET);
     /* Fresh indices, uniform and independent of the old ones: an image pair
      * then shows eight changed slots, never which of them moved where. */
-    u = (uint8_t) randombytes_uniform(LF_SLOTS);
+    /* Fresh indices: a uniformly random order of the eight, taken in turn
+     * (unlock, then the second authenticator's unlock, duress, second
+     * duress), so an image pair shows eight changed slots, never which of
+     * them moved where. */
+    for (n = 0; n < LF_SLOTS; n++) order[n] = (uint8_t) n;
+    for (n = LF_SLOTS - 1; n > 0; n--) {
+        uint8_t j = (uint8_t) randombytes_uniform((uint32_t) n + 1), t = order[n];
+        order[n] = order[j];
+        order[j] = t;
+    }
+    n = 0;
+    second = (meta->flags & LF_META_SECOND) && (file[13] & LF_HEADER_BOUND);
+    u = order[n++];
     lf_slot_key(key, meta->unlock_key, file[13] & LF_HEADER_BOUND, meta->factor);
     lf_slot_seal(slots + u * LF_SLOT_BYTES, key, LF_PAYLOAD_UNLOCK, dek, bound, u);
     meta->unlock_slot = u;
+    meta->unlock_slot2 = LF_NO_SLOT;
+    meta->duress_slot2 = LF_NO_SLOT;
+    if (second) {
+        u = order[n++];
+        lf_slot_key(key, meta->unlock_key, 1, meta->factor2);
+        lf_slot_seal(slots + u * LF_SLOT_BYTES, key, LF_PAYLOAD_UNLOCK, dek, bound, u);
+        meta->unlock_slot2 = u;
+    } else {
+        meta->flags &= (uint8_t) ~LF_META_SECOND;
+        sodium_memzero(meta->factor2, sizeof meta->factor2);
+    }
     if (meta->duress_slot != LF_NO_SLOT) {
-        d = (uint8_t) randombytes_uniform(LF_SLOTS - 1);
-        d = (uint8_t) (d + (d >= u)); /* uniform over the seven others */
+        d = order[n++];
         lf_slot_key(key, meta->duress_key, file[13] & LF_HEADER_BOUND, meta->factor);
         lf_slot_seal(slots + d * LF_SLOT_BYTES, key, LF_PAYLOAD_DURESS, zero, bound, d);
         meta->duress_slot = d;
+        if (second) {
+            d = order[n++];
+            lf_slot_key(key, meta->duress_key, 1, meta->factor2);
+            lf_slot_seal(slots + d * LF_SLOT_BYTES, key, LF_PAYLOAD_DURESS, zero, bound, d);
+            meta->duress_slot2 = d;
+        }
     } else {
         sodium_memzero(meta->duress_key, sizeof meta->duress_key);
     }

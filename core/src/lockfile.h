@@ -19,8 +19,8 @@
  * unlock lock key(32) duress lock key(32) zero(16)
  * trustee slot secrets (8 x 32; zero: the slot is in use) */
 #define LF_TRUSTEES 8u
-#define LF_META_PLAIN_BYTES (96u + LF_TRUSTEES * 32u + 32u) /* + the authenticator factor */
-#define LF_META_BYTES (LF_NONCE_BYTES + LF_META_PLAIN_BYTES + LF_TAG_BYTES) /* 424 */
+#define LF_META_PLAIN_BYTES (96u + LF_TRUSTEES * 32u + 2u * 32u) /* + two authenticators' factors */
+#define LF_META_BYTES (LF_NONCE_BYTES + LF_META_PLAIN_BYTES + LF_TAG_BYTES) /* 456 */
 /* A trustee slot: wipe mailbox seed (32) and verifier (32), both derived
  * from the slot's secret (lf_trustee_derive). */
 #define LF_TRUSTEE_BYTES 64u
@@ -28,7 +28,7 @@
 #define LF_SLOTS_OFFSET LF_HEADER_BYTES
 #define LF_META_OFFSET (LF_SLOTS_OFFSET + LF_SLOTS * LF_SLOT_BYTES)
 #define LF_TRUSTEES_OFFSET (LF_META_OFFSET + LF_META_BYTES)
-#define LF_FILE_BYTES (LF_TRUSTEES_OFFSET + LF_TRUSTEES * LF_TRUSTEE_BYTES) /* 1704 */
+#define LF_FILE_BYTES (LF_TRUSTEES_OFFSET + LF_TRUSTEES * LF_TRUSTEE_BYTES) /* 1736 */
 
 /* Bytes of the header bound into every slot's associated data: magic,
  * version, kind, KDF cost and salt. The counters after them change on every
@@ -42,6 +42,7 @@
 
 /* lf_meta.flags */
 #define LF_META_REKEY 1u  /* a duress unlock installed this vault under the old salt */
+#define LF_META_SECOND 2u /* bound to a second authenticator too (factor2, the *_slot2 indices) */
 
 /* lf_header.flags (byte 13, bound into every slot) */
 #define LF_HEADER_BOUND 1u    /* the lock keys need an authenticator's PRF output too */
@@ -65,6 +66,8 @@ typedef struct lf_header {
 typedef struct lf_meta {
     uint8_t  unlock_slot;      /* index of the unlock slot */
     uint8_t  duress_slot;      /* index of the duress slot, or LF_NO_SLOT */
+    uint8_t  unlock_slot2;     /* the second authenticator's unlock slot, or LF_NO_SLOT */
+    uint8_t  duress_slot2;     /* its duress slot, or LF_NO_SLOT */
     uint8_t  flags;            /* LF_META_* */
     uint64_t store_counter;    /* the store's last recorded commit */
     uint8_t  unlock_key[32];   /* lock key of the unlock code */
@@ -75,6 +78,7 @@ typedef struct lf_meta {
     /* A bound vault's authenticator PRF output, so that every write can
      * re-seal the slots under the bound keys; zero when not bound. */
     uint8_t  factor[32];
+    uint8_t  factor2[32];      /* a second authenticator's (LF_META_SECOND) */
 } lf_meta;
 
 /* The key a slot is sealed under: the code's Argon2id output, or for a

@@ -262,14 +262,19 @@ backoff_ms(uint32_t failed)
  * One flushed write replaces whatever the file held (for a duress unlock:
  * the old data key dies in the same write that installs the new one). */
 static int
-install_new_dek(hush_vault *v, const uint8_t key[32], uint8_t flags, const uint8_t *factor)
+install_new_dek(hush_vault *v, const uint8_t key[32], uint8_t flags, const uint8_t *factor, const uint8_t *factor2)
 {
     unsigned i;
 
     WIPE(v->meta);
-    /* A bound vault stays bound (its new vault too, after a duress unlock:
-     * an image must not show that anything happened). */
+    /* A bound vault stays bound, to both its authenticators (its new vault
+     * too, after a duress unlock: an image must not show that anything
+     * happened). */
     if (factor) memcpy(v->meta.factor, factor, 32);
+    if (factor && factor2) {
+        memcpy(v->meta.factor2, factor2, 32);
+        flags |= LF_META_SECOND;
+    }
     randombytes_buf(v->dek, sizeof v->dek);
     /* Trustee slots belong to a data key: a new vault has new ones, all
      * free, so no friend of the vault it replaces can reach it. */
@@ -508,7 +513,7 @@ hush_vault_create(hush_vault *v, int kind, const uint8_t *code, size_t code_len,
         /* Store files left by a wipe that died before erasing them belong
          * to a dead key: a new vault starts from empty ones. */
         rc = erase_store_files(v);
-        if (rc == HUSH_OK) rc = install_new_dek(v, key, 0, NULL);
+        if (rc == HUSH_OK) rc = install_new_dek(v, key, 0, NULL, NULL);
     }
     WIPE(key);
     if (rc != HUSH_OK) {
@@ -607,7 +612,10 @@ hush_vault_unlock(hush_vault *v, const uint8_t *code, size_t code_len, uint64_t 
          * no second Argon2id here. The salt is renewed at lock. */
         memcpy(v->rekey_code, canon, canon_len);
         v->rekey_len = canon_len;
-        rc = install_new_dek(v, argon, LF_META_REKEY, (v->h.flags & LF_HEADER_BOUND) ? v->factor : NULL);
+        /* Bound: the new vault is bound to the authenticator that answered
+         * this attempt (the other one's answer is in the old meta record,
+         * which the duress code cannot open; slots in use never show). */
+        rc = install_new_dek(v, argon, LF_META_REKEY, (v->h.flags & LF_HEADER_BOUND) ? v->factor : NULL, NULL);
         /* The old store is unreadable from here on; erase its files too. */
         rc2 = erase_store_files(v);
         if (rc == HUSH_OK) rc = rc2;
@@ -892,10 +900,29 @@ hush_vault_bind(hush_vault *v, const uint8_t prf_salt[32], const uint8_t factor[
     v->h.flags |= LF_HEADER_BOUND;
     memcpy(v->h.prf_salt, prf_salt, 32);
     memcpy(v->meta.factor, factor, 32);
+    v->meta.flags &= (uint8_t) ~LF_META_SECOND; /* a new binding replaces both */
+    WIPE(v->meta.factor2);
     if ((rc = reseal_and_write(v)) != HUSH_OK) {
         v->h = saved_h;
         WIPE(v->meta.factor);
     }
+    return rc;
+}
+
+int
+hush_vault_bind_second(hush_vault *v, const uint8_t factor[32])
+{
+    lf_meta saved;
+    int rc;
+
+    if (v == NULL || factor == NULL) return HUSH_ERR_ARGUMENT;
+    if (v->state != HUSH_VAULT_UNLOCKED || !(v->h.flags & LF_HEADER_BOUND)) return HUSH_ERR_STATE;
+    if (sodium_memcmp(factor, v->meta.factor, 32) == 0) return HUSH_ERR_ARGUMENT; /* the same authenticator */
+    saved = v->meta;
+    memcpy(v->meta.factor2, factor, 32);
+    v->meta.flags |= LF_META_SECOND;
+    if ((rc = reseal_and_write(v)) != HUSH_OK) v->meta = saved;
+    WIPE(saved);
     return rc;
 }
 

@@ -5,7 +5,8 @@
  * vault stays bound; unbinding needs an unlocked vault and re-seals. An
  * offline attacker with the lock file and the right code but not the PRF
  * output opens nothing; with it, the slot opens (the attack is real). And
- * bound vaults with and without a duress code look alike over 400 files,
+ * a second authenticator opens it too; and bound vaults with and without
+ * a duress code (each half with a second authenticator) look alike over 400 files,
  * with a planted-bias control that is caught. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,27 +80,35 @@ offline_opens(const uint8_t file[LF_FILE_BYTES], const uint8_t *code, const uint
 static void
 test_bind_unlock_duress_unbind(void)
 {
-    uint8_t salt[32], factor[32], wrong[32], got[32], file[LF_FILE_BYTES];
+    uint8_t salt[32], factor[32], spare[32], wrong[32], got[32], file[LF_FILE_BYTES];
     hush_vault *v = fresh_vault();
     int left;
 
+    randombytes_buf(spare, sizeof spare);
     randombytes_buf(salt, sizeof salt);
     randombytes_buf(factor, sizeof factor);
     randombytes_buf(wrong, sizeof wrong);
     CHECK_EQ_INT(hush_vault_bound(v), 0);
     CHECK_EQ_INT(hush_vault_prf_salt(v, got), HUSH_ERR_STATE);
     CHECK_EQ_INT(hush_vault_set_duress(v, DURESS, 4), HUSH_OK);
+    CHECK_EQ_INT(hush_vault_bind_second(v, spare), HUSH_ERR_STATE);  /* not bound yet */
     CHECK_EQ_INT(hush_vault_bind(v, salt, factor), HUSH_OK);
     CHECK_EQ_INT(hush_vault_bound(v), 1);
+    CHECK_EQ_INT(hush_vault_bind_second(v, factor), HUSH_ERR_ARGUMENT); /* the same one */
+    CHECK_EQ_INT(hush_vault_bind_second(v, spare), HUSH_OK);
     CHECK_EQ_INT(hush_vault_lock(v), HUSH_OK);
     CHECK_EQ_INT(hush_vault_prf_salt(v, got), HUSH_OK);
     CHECK(memcmp(got, salt, 32) == 0);
+    /* The spare authenticator opens it too. */
+    CHECK_EQ_INT(attempt(v, PIN, spare), HUSH_UNLOCK_OK);
+    CHECK_EQ_INT(hush_vault_lock(v), HUSH_OK);
 
     /* The offline attacker: the right PIN alone opens nothing. */
     read_lock(file);
     CHECK_EQ_INT(offline_opens(file, PIN, NULL), 0);
     CHECK_EQ_INT(offline_opens(file, PIN, factor), 1);   /* control: with the PRF output it does */
     CHECK_EQ_INT(offline_opens(file, PIN, wrong), 0);
+    CHECK_EQ_INT(offline_opens(file, PIN, spare), 1);
 
     /* No authenticator: refused, not counted. */
     left = hush_vault_attempts_left(v);
@@ -156,6 +165,10 @@ test_bound_duress_indistinguishable(void)
         randombytes_buf(factor, sizeof factor);
         if (group) CHECK_EQ_INT(hush_vault_set_duress(v, DURESS, 4), HUSH_OK);
         CHECK_EQ_INT(hush_vault_bind(v, salt, factor), HUSH_OK);
+        if (i % 4 >= 2) { /* half of each group with a spare authenticator too */
+            randombytes_buf(factor, sizeof factor);
+            CHECK_EQ_INT(hush_vault_bind_second(v, factor), HUSH_OK);
+        }
         CHECK_EQ_INT(hush_vault_lock(v), HUSH_OK);
         read_lock(file);
         for (b = 0; b < RBITS; b++) {

@@ -2,7 +2,8 @@
 // virtual authenticator that has PRF: bind, lock and unlock; an offline
 // attacker with the lock file from the profile and the right PIN opens
 // nothing, and with the authenticator's PRF output opens it (so the attack
-// is real); the duress code still wipes; unbind. Then a second vault bound
+// is real); a spare key bound too opens it alone; the duress code still
+// wipes; unbind. Then a second vault bound
 // to an authenticator that is then removed: the right code fails with
 // "this vault needs its security key", and no attempt is counted.
 // The page is served on http://localhost: WebAuthn needs a domain as RP ID.
@@ -17,9 +18,11 @@ after(stopServer);
 const PIN = '2580';
 const DURESS = '1397';
 
-async function addAuthenticator(cdp) {
+// transport: 'internal' (this device's authenticator; Chrome allows one)
+// or 'usb' (a security key).
+async function addAuthenticator(cdp, transport = 'internal') {
   const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', { options: {
-    protocol: 'ctap2', ctap2Version: 'ctap2_1', transport: 'internal', hasResidentKey: true,
+    protocol: 'ctap2', ctap2Version: 'ctap2_1', transport, hasResidentKey: true,
     hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true, hasPrf: true,
   } });
   return authenticatorId;
@@ -53,6 +56,16 @@ test('bound to a PRF authenticator: unlock, offline attack, duress, unbind; with
     await call(page, 'lock');
     assert.deepEqual(await call(page, 'unlock', PIN), { ok: true });
     assert.equal((await call(page, 'identities')).length, 1);
+
+    // A spare key: bound while the first one does not answer, then it alone
+    // opens the vault.
+    const spare = await addAuthenticator(cdp, 'usb');
+    await cdp.send('WebAuthn.setAutomaticPresenceSimulation', { authenticatorId: first, enabled: false });
+    await call(page, 'bindSpareAuthenticator');
+    await call(page, 'lock');
+    assert.deepEqual(await call(page, 'unlock', PIN), { ok: true }, 'the spare key opens it');
+    await cdp.send('WebAuthn.setAutomaticPresenceSimulation', { authenticatorId: first, enabled: true });
+    await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId: spare });
     await call(page, 'lock');
 
     // The offline attacker, on the profile's file (libsodium.js, not the core).

@@ -258,6 +258,10 @@ export class Vault {
       this.core.check(this.#m._hush_vault_bind(this.handle, s, f))));
   }
 
+  bindSecond(factor) {
+    this.core.withBytes(factor, (f) => this.core.check(this.#m._hush_vault_bind_second(this.handle, f)));
+  }
+
   unbind() { this.core.check(this.#m._hush_vault_unbind(this.handle)); }
 
   setCode(kind, code) {

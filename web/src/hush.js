@@ -372,6 +372,14 @@ export class Hush extends EventTarget {
   // Registers a discoverable credential with the PRF extension, asks it for
   // a fresh salt's PRF output, and binds the vault (needs it unlocked).
   async bindAuthenticator({ timeoutMs = this.#options.authenticatorTimeoutMs } = {}) {
+    const credential = await this.#register(timeoutMs);
+    const prfSalt = crypto.getRandomValues(new Uint8Array(32));
+    const factor = await this.#prf(prfSalt, credential.rawId);
+    this.#setStatus(await this.#call('bind', [prfSalt, factor], [factor.buffer]));
+  }
+
+  // A discoverable credential with the PRF extension.
+  async #register(timeoutMs) {
     const random = (n) => crypto.getRandomValues(new Uint8Array(n));
     const credential = await navigator.credentials.create({ publicKey: {
       rp: { name: 'Hush', id: location.hostname },
@@ -385,9 +393,16 @@ export class Hush extends EventTarget {
     if (!credential?.getClientExtensionResults?.().prf?.enabled) {
       throw new HushError('ERR_ARGUMENT', 'this authenticator cannot bind a vault: it has no PRF (hmac-secret) support');
     }
-    const prfSalt = random(32);
-    const factor = await this.#prf(prfSalt, credential.rawId);
-    this.#setStatus(await this.#call('bind', [prfSalt, factor], [factor.buffer]));
+    return credential;
+  }
+
+  // A spare: a second authenticator that opens the vault too (for a lost
+  // key), asked for the PRF of the same salt. Needs a bound, unlocked vault.
+  async bindSpareAuthenticator({ timeoutMs = this.#options.authenticatorTimeoutMs } = {}) {
+    if (!this.bound) throw new HushError('ERR_STATE', 'bind a first security key before a spare');
+    const credential = await this.#register(timeoutMs);
+    const factor = await this.#prf(this.#status.prfSalt, credential.rawId);
+    this.#setStatus(await this.#call('bindSecond', [factor], [factor.buffer]));
   }
 
   async unbindAuthenticator() {

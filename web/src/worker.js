@@ -173,6 +173,11 @@ const ops = {
     return status();
   },
 
+  async bindSecond(factor) {
+    await write(() => usingCode(factor, (bytes) => vault.bindSecond(bytes)));
+    return status();
+  },
+
   async unbind() {
     await write(() => vault.unbind());
     return status();
