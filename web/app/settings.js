@@ -17,6 +17,11 @@ export class Settings {
     $('clear-duress').addEventListener('click', (event) => this.#clearDuress(event.currentTarget));
     $('bind-key').addEventListener('click', (event) => this.#bind(event.currentTarget, true));
     $('unbind-key').addEventListener('click', (event) => this.#bind(event.currentTarget, false));
+    $('spare-key').addEventListener('click', async (event) => {
+      clearMessages($('settings-dialog'));
+      const result = await attempt(() => this.#hush.bindSpareAuthenticator(), { button: event.currentTarget });
+      if (result.ok) notify('The spare key opens Hush too. Keep it apart from the first.');
+    });
     $('attempt-limit').addEventListener('change', () => this.#setLimit());
     $('remove-identity').addEventListener('click', () => this.#removeIdentity());
     $('erase-all').addEventListener('click', () => this.#eraseAll());
@@ -44,6 +49,7 @@ export class Settings {
     $('key-unsupported').hidden = supported;
     $('bind-key').hidden = !supported || hush.bound;
     $('unbind-key').hidden = !hush.bound;
+    $('spare-key').hidden = !hush.bound;
     $('key-status').textContent = hush.bound ? 'Hush is bound to a security key: it asks for it at every unlock.' : 'Not bound.';
     $('code-current').textContent = `You unlock Hush with a ${KIND_NAMES[hush.kind] ?? 'code'}.`;
     const select = $('attempt-limit');
