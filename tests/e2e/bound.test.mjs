@@ -12,10 +12,11 @@ import assert from 'node:assert/strict';
 import { launch, server, stopServer } from './browser.mjs';
 import { TEST_KDF, call, evaluate } from './harness.mjs';
 import { dataKeyFrom, findLockFiles, parseLockFile } from './forensics.mjs';
+import { DESKTOP, createPin, shots, typeCode } from './app-steps.mjs';
 
 after(stopServer);
 
-const PIN = '2580';
+import { PIN } from './app-steps.mjs';
 const DURESS = '1397';
 
 // transport: 'internal' (this device's authenticator; Chrome allows one)
@@ -109,6 +110,36 @@ test('bound to a PRF authenticator: unlock, offline attack, duress, unbind; with
     assert.match(error.message, /this vault needs its security key/);
     assert.equal(await evaluate(page, () => window.hush.attemptsLeft), left, 'not counted as a wrong code');
     assert.equal(await evaluate(page, () => window.hush.state), 'locked');
+  } finally {
+    await browser.close().catch(() => {});
+  }
+});
+
+// Through the app: Settings binds and adds a spare; the lock screen then
+// asks the key at every unlock.
+test('the app binds to a security key and unlocks with it (chromium)', { timeout: 90_000 }, async () => {
+  const { url } = await server();
+  const browser = await launch({ viewport: DESKTOP });
+  try {
+    const page = browser.page;
+    const cdp = await browser.context.newCDPSession(page);
+    await cdp.send('WebAuthn.enable');
+    await addAuthenticator(cdp);
+    await page.goto(`${url.replace('127.0.0.1', 'localhost')}/app/?kdf=test`);
+    await page.waitForSelector('html[data-ready="true"]');
+    await createPin(page);
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    await page.getByRole('button', { name: 'Bind to a security key' }).click();
+    await page.locator('#key-status', { hasText: 'bound to a security key' }).waitFor();
+    assert.equal(await page.locator('#spare-key').isVisible(), true);
+    await page.locator('#security-key-setting').scrollIntoViewIfNeeded();
+    await shots(page, 'settings-security-key');
+    await page.getByRole('button', { name: 'Done', exact: true }).click();
+    await page.getByRole('button', { name: 'Lock', exact: true }).click();
+    await page.locator('#screen-locked hush-lock').waitFor();
+    await typeCode(page, PIN);
+    await page.locator('#screen-vault').waitFor();
+    assert.deepEqual(browser.errors, []);
   } finally {
     await browser.close().catch(() => {});
   }
