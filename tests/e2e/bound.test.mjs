@@ -137,6 +137,7 @@ test('the app binds to a security key and unlocks with it (chromium)', { timeout
     await page.getByRole('button', { name: 'Done', exact: true }).click();
     await page.getByRole('button', { name: 'Lock', exact: true }).click();
     await page.locator('#screen-locked hush-lock').waitFor();
+    assert.equal(await page.locator('#key-needed').isVisible(), true, 'the lock screen says the key is needed');
     await typeCode(page, PIN);
     await page.locator('#screen-vault').waitFor();
     assert.deepEqual(browser.errors, []);

@@ -123,6 +123,7 @@ function showLocked() {
     }
   });
   $('screen-locked').querySelector('.lock-slot').replaceChildren(lock);
+  $('key-needed').hidden = !hush.bound;
   show('screen-locked', lock);
 }
 
