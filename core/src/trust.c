@@ -286,6 +286,27 @@ open_db(hush_vault *v, sqlite3 **db, int64_t now_ms)
     return rc == HUSH_OK ? reconcile(v, *db) : rc;
 }
 
+/* The first column of a one-row query as allocated text (hush_free). */
+static int
+json_query(sqlite3 *db, const char *sql, char **json)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+
+    if (rc != SQLITE_OK) return hush_store_status(rc);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const char *text = (const char *) sqlite3_column_text(st, 0);
+        size_t n = strlen(text);
+        if ((*json = malloc(n + 1)) != NULL) memcpy(*json, text, n + 1);
+        rc = *json ? HUSH_OK : HUSH_ERR_NOMEM;
+    } else {
+        rc = hush_store_status(rc);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 /* ---- the person's side ----------------------------------------------------- */
 
 int
@@ -439,29 +460,16 @@ int
 hush_trustees(hush_vault *v, char **json)
 {
     sqlite3 *db;
-    sqlite3_stmt *st = NULL;
     int rc;
 
     if (json == NULL) return HUSH_ERR_ARGUMENT;
     if ((rc = open_db(v, &db, 0)) != HUSH_OK) return rc;
-    rc = sqlite3_prepare_v2(db,
-                            "SELECT coalesce(json_group_array(json_object('id', id, 'identity', identity,"
-                            " 'friend', friend, 'state', CASE WHEN paired_at IS NULL THEN 'pending' ELSE 'paired' END,"
-                            " 'offeredAt', offered_at, 'pairedAt', paired_at, 'drillAt', drill_at)), '[]')"
-                            " FROM (SELECT * FROM trustees ORDER BY id)",
-                            -1, &st, NULL);
-    if (rc != SQLITE_OK) return hush_store_status(rc);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        const char *text = (const char *) sqlite3_column_text(st, 0);
-        size_t n = strlen(text);
-        if ((*json = malloc(n + 1)) != NULL) memcpy(*json, text, n + 1);
-        rc = *json ? HUSH_OK : HUSH_ERR_NOMEM;
-    } else {
-        rc = hush_store_status(rc);
-    }
-    sqlite3_finalize(st);
-    return rc;
+    return json_query(db,
+                      "SELECT coalesce(json_group_array(json_object('id', id, 'identity', identity,"
+                      " 'friend', friend, 'state', CASE WHEN paired_at IS NULL THEN 'pending' ELSE 'paired' END,"
+                      " 'offeredAt', offered_at, 'pairedAt', paired_at, 'drillAt', drill_at)), '[]')"
+                      " FROM (SELECT * FROM trustees ORDER BY id)",
+                      json);
 }
 
 int
@@ -571,28 +579,15 @@ int
 hush_trust_protected(hush_vault *v, char **json)
 {
     sqlite3 *db;
-    sqlite3_stmt *st = NULL;
     int rc;
 
     if (json == NULL) return HUSH_ERR_ARGUMENT;
     if ((rc = open_db(v, &db, 0)) != HUSH_OK) return rc;
-    rc = sqlite3_prepare_v2(db,
-                            "SELECT coalesce(json_group_array(json_object('id', id, 'identity', identity,"
-                            " 'person', person, 'pairedAt', paired_at)), '[]')"
-                            " FROM (SELECT * FROM protected ORDER BY id)",
-                            -1, &st, NULL);
-    if (rc != SQLITE_OK) return hush_store_status(rc);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        const char *text = (const char *) sqlite3_column_text(st, 0);
-        size_t n = strlen(text);
-        if ((*json = malloc(n + 1)) != NULL) memcpy(*json, text, n + 1);
-        rc = *json ? HUSH_OK : HUSH_ERR_NOMEM;
-    } else {
-        rc = hush_store_status(rc);
-    }
-    sqlite3_finalize(st);
-    return rc;
+    return json_query(db,
+                      "SELECT coalesce(json_group_array(json_object('id', id, 'identity', identity,"
+                      " 'person', person, 'pairedAt', paired_at)), '[]')"
+                      " FROM (SELECT * FROM protected ORDER BY id)",
+                      json);
 }
 
 int

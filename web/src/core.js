@@ -383,15 +383,7 @@ export class Vault {
   attachment(identity, id) {
     return this.core.withScratch(8, (out) => {
       this.core.check(this.#m._hush_attachment_get(this.handle, BigInt(identity), BigInt(id), out, out + 4));
-      const view = new DataView(this.#m.HEAPU8.buffer);
-      const ptr = view.getUint32(out, true);
-      const len = view.getUint32(out + 4, true);
-      try {
-        return this.#m.HEAPU8.slice(ptr, ptr + len);
-      } finally {
-        this.#m.HEAPU8.fill(0, ptr, ptr + len);
-        this.#m._hush_free(ptr);
-      }
+      return this.#takeBytes(out);
     });
   }
 
