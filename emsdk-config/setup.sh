@@ -34,6 +34,7 @@ NEEDED=(
   "gzip                          gzip"
   "patch                         patch"
   "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf fonts-dejavu-core"
+  "/usr/sbin/apache2              apache2"
 )
 missing=()
 for row in "${NEEDED[@]}"; do
