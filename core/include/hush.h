@@ -72,6 +72,7 @@ extern "C" {
     X(ERR_BACKUP_TRAILING,  -55, "the backup has data after its last chunk") \
     X(ERR_BACKUP_CONTENT,   -56, "the backup decrypts but its contents are not a valid Hush store") \
     X(ERR_CANCELLED,        -57, "cancelled") \
+    X(ERR_BUSY,             -58, "a backup is being restored: wait until it ends or cancel it") \
     X(ERR_FACTOR_NEEDED,    -60, "this vault needs its security key")
 
 typedef enum {
@@ -365,8 +366,46 @@ int hush_trust_mailboxes(hush_vault *vault, char mailboxes[HUSH_TRUSTEE_SLOTS * 
 int hush_trust_receive(hush_vault *vault, const uint8_t *message, size_t len, int64_t now_ms, int *slot);
 int hush_trust_drill_seen(hush_vault *vault, int slot, int64_t at_ms);
 
-/* ---- Backups (core/BACKUP.md; issue #10) ---------------------------------
- * (to be filled by the backup work) */
+/* ---- Backups of one identity (core/BACKUP.md) ---------------------------
+ * A stream under a key derived from the identity's seed alone, so the
+ * 13-word phrase restores it on a wiped device. It holds the identity,
+ * its conversations and their timers, its messages WITHOUT a timer and
+ * their attachments, and the persons it protects (trust, friend side); it
+ * never holds a timed message nor this device's trustee slots. Export and
+ * import stream chunk by chunk in bounded memory. An import commits
+ * nothing unless the whole stream checks out; meanwhile every other store
+ * call gets HUSH_ERR_BUSY. Restoring an identity the vault already holds
+ * is refused (HUSH_ERR_IDENTITY_EXISTS). */
+#define HUSH_BACKUP_HEADER_BYTES 64
+#define HUSH_BACKUP_CHUNK_BYTES 65553      /* every sealed chunk; a backup is 64 + n * this */
+
+typedef struct hush_backup_export hush_backup_export;
+typedef struct hush_backup_import hush_backup_import;
+
+/* UNLOCKED. *estimate: the backup's size, to within a chunk (may be NULL). */
+int hush_backup_export_begin(hush_vault *vault, int64_t identity, int64_t now_ms, hush_backup_export **out,
+                             int64_t *estimate);
+/* The next piece: the header with the first chunk, then one chunk per
+ * call; *len == 0 once the last was given. *data stays valid until the
+ * next call. HUSH_ERR_STATE if the vault locked meanwhile. */
+int hush_backup_export_next(hush_backup_export *x, const uint8_t **data, size_t *len);
+void hush_backup_export_end(hush_backup_export *x);
+
+/* UNLOCKED. phrase: the identity's 13 words (or 32-digit hex seed). */
+int hush_backup_import_begin(hush_vault *vault, const char *phrase, int64_t now_ms, hush_backup_import **out);
+/* The next bytes of the stream, in pieces of any size. The first error is
+ * sticky: FORMAT, VERSION, KEY (another phrase's backup), DAMAGED (a chunk
+ * altered, reordered or missing), TRAILING, CONTENT. */
+int hush_backup_import_write(hush_backup_import *im, const uint8_t *data, size_t len);
+/* The stream ended: checks it is whole (else HUSH_ERR_BACKUP_TRUNCATED),
+ * commits, gives the restored identity's id. Frees im, whatever happens. */
+int hush_backup_import_finish(hush_backup_import *im, int64_t *identity);
+/* Rolls back and frees: nothing of the import remains. */
+void hush_backup_import_abort(hush_backup_import *im);
+/* Is this (at least HUSH_BACKUP_HEADER_BYTES of a file) a backup made with
+ * phrase? HUSH_OK, or HUSH_ERR_BACKUP_FORMAT, _VERSION, _KEY. Finds one's
+ * own backups among a folder's random names. */
+int hush_backup_check(const char *phrase, const uint8_t *header, size_t len);
 
 /* Version of the core, e.g. "0.1.0". */
 const char *hush_version(void);

@@ -42,6 +42,11 @@ struct hush_store {
     sqlite3    *db;       /* the vault's one database */
     hush_vault *vault;
     int64_t     clock;    /* largest time seen, ms */
+    /* A backup export or import holding statements across calls
+     * (hush_store_claim); told before the database closes. */
+    void      (*job_closing)(void *ctx);
+    void       *job;
+    int         job_exclusive;
 };
 
 /* One list of steps; PRAGMA user_version = steps applied. */
@@ -111,6 +116,13 @@ static const char *const MIGRATIONS[] = {
     "  person TEXT NOT NULL,"
     "  secret BLOB NOT NULL CHECK (length(secret) = 32),"
     "  paired_at INTEGER NOT NULL);",
+    /* 3: partial: identities being restored (backup.c) or removed, dropped
+     * in bounded batches (drop_partial) so neither needs memory in
+     * proportion to the identity's size; one left by a killed app goes at
+     * the next open. settings: this vault's own settings (a backup
+     * target's credentials, say), never in a backup. */
+    "CREATE TABLE partial(identity INTEGER PRIMARY KEY REFERENCES identities(id) ON DELETE CASCADE);"
+    "CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;",
 };
 
 #define COUNT(a) ((int) (sizeof(a) / sizeof((a)[0])))
@@ -192,6 +204,7 @@ void
 hush_store_close(hush_store *s)
 {
     if (s == NULL) return;
+    if (s->job_closing) s->job_closing(s->job);
     sqlite3_close(s->db);
     sodium_memzero(s, sizeof *s);
     free(s);
@@ -221,6 +234,28 @@ expire_started_timers(hush_store *s)
                              " AND (outgoing = 1 OR mode = 1 OR read_at IS NOT NULL)", NULL, NULL, NULL, 0);
 }
 
+/* Deletes every identity listed in partial, a bounded batch per
+ * transaction (the VFS keeps a transaction's pages in memory until it
+ * commits): attachment bytes first, then messages, then the rest. */
+int
+hush_store_drop_partial(sqlite3 *db)
+{
+    static const char *const steps[] = {
+        "DELETE FROM attachment_chunks WHERE rowid IN (SELECT c.rowid FROM partial p JOIN messages m ON m.identity ="
+        " p.identity JOIN attachments a ON a.message = m.id JOIN attachment_chunks c ON c.attachment = a.id LIMIT 64)",
+        "DELETE FROM messages WHERE id IN (SELECT m.id FROM partial p JOIN messages m ON m.identity = p.identity LIMIT 500)",
+        "DELETE FROM identities WHERE id IN (SELECT identity FROM partial)",
+    };
+    int rc;
+
+    for (int i = 0; i < COUNT(steps); i++) {
+        do {
+            if ((rc = sqlite3_exec(db, steps[i], NULL, NULL, NULL)) != SQLITE_OK) return sqlite_status(rc);
+        } while (sqlite3_changes(db) > 0 && i < 2);
+    }
+    return HUSH_OK;
+}
+
 /* The vault's store, opened on first use. */
 static int
 store_get(hush_vault *v, hush_store **out)
@@ -237,6 +272,9 @@ store_get(hush_vault *v, hush_store **out)
     if ((dek = hush_vault_dek(v)) == NULL) return HUSH_ERR_STATE;
     slot = hush_vault_store_slot(v);
     if (*slot != NULL) {
+        /* An import's rows must not be seen, nor anything written into
+         * its transaction, before it commits. */
+        if ((*slot)->job_exclusive) return HUSH_ERR_BUSY;
         *out = *slot;
         return HUSH_OK;
     }
@@ -260,6 +298,7 @@ store_get(hush_vault *v, hush_store **out)
         sqlite3_finalize(st);
     }
     if (rc == HUSH_OK && hush_vault_clock_set_back(v)) rc = expire_started_timers(s);
+    if (rc == HUSH_OK) rc = hush_store_drop_partial(s->db);
     if (rc != HUSH_OK) {
         hush_store_close(s);
         return rc;
@@ -393,6 +432,34 @@ hush_store_db(hush_vault *v, sqlite3 **db, int64_t now_ms)
 }
 
 int
+hush_store_claim(hush_vault *v, int exclusive, void (*closing)(void *ctx), void *ctx, sqlite3 **db, int64_t now_ms)
+{
+    hush_store *s;
+    int rc;
+
+    if (db == NULL || closing == NULL) return HUSH_ERR_ARGUMENT;
+    if ((rc = store_get(v, &s)) != HUSH_OK) return rc;
+    if (s->job != NULL) return HUSH_ERR_BUSY;
+    store_now(s, now_ms);
+    s->job_closing = closing;
+    s->job = ctx;
+    s->job_exclusive = exclusive;
+    *db = s->db;
+    return HUSH_OK;
+}
+
+void
+hush_store_release(hush_vault *v, void *ctx)
+{
+    hush_store *s = v ? *hush_vault_store_slot(v) : NULL;
+
+    if (s == NULL || s->job != ctx) return;
+    s->job_closing = NULL;
+    s->job = NULL;
+    s->job_exclusive = 0;
+}
+
+int
 hush_store_status(int sqlite_rc)
 {
     return sqlite_status(sqlite_rc);
@@ -417,9 +484,13 @@ hush_identity_remove(hush_vault *v, int64_t id)
     int rc;
 
     if ((rc = identity_get(v, id, &s)) != HUSH_OK) return rc;
-    /* Conversations, messages, attachments and their bytes go with it
-     * (ON DELETE CASCADE); secure_delete overwrites their pages in place. */
-    return query_text(s->db, "DELETE FROM identities WHERE id = ?", NULL, NULL, NULL, 1, id);
+    /* Conversations, messages, attachments and their bytes go with it, in
+     * batches; secure_delete overwrites their pages in place. Killed
+     * midway, the next open finishes it. */
+    if ((rc = query_text(s->db, "INSERT OR IGNORE INTO partial(identity) VALUES (?)", NULL, NULL, NULL, 1, id)) != HUSH_OK) {
+        return rc;
+    }
+    return hush_store_drop_partial(s->db);
 }
 
 /* ---- attachments: rows of chunks, deleted in place -------------------- */

@@ -26,6 +26,17 @@ typedef struct sqlite3 sqlite3;
 int hush_store_db(hush_vault *vault, sqlite3 **db, int64_t now_ms);
 /* The identity's 16-byte seed (HUSH_ERR_NOT_FOUND if none). */
 int hush_store_identity_seed(hush_vault *vault, int64_t id, uint8_t seed[HUSH_SEED_BYTES]);
+/* A backup export (exclusive = 0) or import (exclusive = 1) that keeps
+ * statements or a transaction open across calls takes the database here;
+ * one at a time, else HUSH_ERR_BUSY. While an exclusive job holds it,
+ * every other store call gets HUSH_ERR_BUSY. closing(ctx) runs when the
+ * store closes (lock, wipe): it must finalize the job's statements. */
+int hush_store_claim(hush_vault *vault, int exclusive, void (*closing)(void *ctx), void *ctx, sqlite3 **db,
+                     int64_t now_ms);
+void hush_store_release(hush_vault *vault, void *ctx);
+/* Deletes, in bounded batches, every identity listed in the partial
+ * table (a restore that did not finish, a removal). */
+int hush_store_drop_partial(sqlite3 *db);
 /* A SQLite result code as a hush_status. */
 int hush_store_status(int sqlite_rc);
 
