@@ -31,6 +31,7 @@ NEEDED=(
   "/usr/include/sodium.h         libsodium-dev"
   "pkg-config                    pkg-config"
   "valgrind                      valgrind"
+  "sqlite3                       sqlite3"
   "gzip                          gzip"
   "patch                         patch"
   "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf fonts-dejavu-core"

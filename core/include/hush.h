@@ -407,6 +407,15 @@ void hush_backup_import_abort(hush_backup_import *im);
  * own backups among a folder's random names. */
 int hush_backup_check(const char *phrase, const uint8_t *header, size_t len);
 
+/* ---- The vault's own settings ---------------------------------------------
+ * Text by key (1..64 bytes), in the encrypted store; this device's, never in
+ * a backup (e.g. a backup target's address and app password). */
+#define HUSH_SETTING_MAX 4096
+/* value NULL deletes the key. */
+int hush_setting_set(hush_vault *vault, const char *key, const char *value);
+/* *value allocated (hush_free); HUSH_ERR_NOT_FOUND if unset. */
+int hush_setting_get(hush_vault *vault, const char *key, char **value);
+
 /* Version of the core, e.g. "0.1.0". */
 const char *hush_version(void);
 

@@ -600,6 +600,15 @@ bk_put_protected(bk_encoder *e, const bk_protected *r)
 }
 
 int
+bk_put_raw(bk_encoder *e, const uint8_t *data, size_t len)
+{
+    if (e->end_put || len > BK_RECORD_MAX || e->pending_len + len > sizeof e->pending) return HUSH_ERR_ARGUMENT;
+    memcpy(e->pending + e->pending_len, data, len);
+    e->pending_len += len;
+    return HUSH_OK;
+}
+
+int
 bk_encoder_seal(bk_encoder *e, int final, const uint8_t **out, size_t *out_len, int *done)
 {
     size_t n, at = 0;

@@ -109,6 +109,8 @@ int bk_put_message(bk_encoder *e, const bk_message *r);
 int bk_put_attachment(bk_encoder *e, const bk_attachment *r);
 int bk_put_attachment_data(bk_encoder *e, const uint8_t *data, size_t len);
 int bk_put_protected(bk_encoder *e, const bk_protected *r);
+/* Appends bytes that need not be a record (tests and fuzzing only). */
+int bk_put_raw(bk_encoder *e, const uint8_t *data, size_t len);
 /* Bytes of records waiting to be sealed; a chunk is ready from
  * BK_PAYLOAD_MAX on. */
 size_t bk_encoder_pending(const bk_encoder *e);

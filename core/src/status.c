@@ -40,6 +40,8 @@ hush_constants_json(void)
            ",\"trusteeSlots\":" HUSH_STR(HUSH_TRUSTEE_SLOTS)
            ",\"wipeMessageBytes\":" HUSH_STR(HUSH_WIPE_MESSAGE_BYTES)
            ",\"lockfileBytes\":" HUSH_STR(HUSH_LOCKFILE_BYTES)
+           ",\"backupHeaderBytes\":" HUSH_STR(HUSH_BACKUP_HEADER_BYTES)
+           ",\"backupChunkBytes\":" HUSH_STR(HUSH_BACKUP_CHUNK_BYTES)
            ",\"attemptLimitDefault\":" HUSH_STR(HUSH_ATTEMPT_LIMIT_DEFAULT)
            ",\"attemptLimitMax\":" HUSH_STR(HUSH_ATTEMPT_LIMIT_MAX)
            "}";

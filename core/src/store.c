@@ -121,8 +121,8 @@ static const char *const MIGRATIONS[] = {
      * proportion to the identity's size; one left by a killed app goes at
      * the next open. settings: this vault's own settings (a backup
      * target's credentials, say), never in a backup. */
-    "CREATE TABLE partial(identity INTEGER PRIMARY KEY REFERENCES identities(id) ON DELETE CASCADE);"
-    "CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;",
+    ("CREATE TABLE partial(identity INTEGER PRIMARY KEY REFERENCES identities(id) ON DELETE CASCADE);"
+     "CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"),
 };
 
 #define COUNT(a) ((int) (sizeof(a) / sizeof((a)[0])))
@@ -241,8 +241,8 @@ int
 hush_store_drop_partial(sqlite3 *db)
 {
     static const char *const steps[] = {
-        "DELETE FROM attachment_chunks WHERE rowid IN (SELECT c.rowid FROM partial p JOIN messages m ON m.identity ="
-        " p.identity JOIN attachments a ON a.message = m.id JOIN attachment_chunks c ON c.attachment = a.id LIMIT 64)",
+        ("DELETE FROM attachment_chunks WHERE rowid IN (SELECT c.rowid FROM partial p JOIN messages m ON m.identity ="
+         " p.identity JOIN attachments a ON a.message = m.id JOIN attachment_chunks c ON c.attachment = a.id LIMIT 64)"),
         "DELETE FROM messages WHERE id IN (SELECT m.id FROM partial p JOIN messages m ON m.identity = p.identity LIMIT 500)",
         "DELETE FROM identities WHERE id IN (SELECT identity FROM partial)",
     };

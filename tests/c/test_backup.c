@@ -135,6 +135,7 @@ import_bytes(hush_vault *v, const char *phrase, const uint8_t *p, size_t n, size
 }
 
 static uint8_t attachment_bytes[100000];
+static int fixed_seed; /* --sample DIR fuzz */
 
 /* An identity with every kind of row; returns its id. */
 static int64_t
@@ -146,7 +147,12 @@ fill_small(hush_vault *v, uint8_t seed[16])
     char person[HUSH_SESSION_ID_CHARS + 1];
     uint8_t other[16] = { 9 }, secret[32];
 
-    randombytes_buf(seed, 16);
+    if (fixed_seed) {
+        memset(seed, 0, 16);
+        seed[0] = 7; /* tests/fuzz/fuzz_backup.c's key */
+    } else {
+        randombytes_buf(seed, 16);
+    }
     CHECK_EQ_INT(hush_identity_create(v, "Bob at the border", seed, &id), HUSH_OK);
     CHECK_EQ_INT(hush_message_add(v, id, "05aa", "05aa", (const uint8_t *) CANARY " plain", 18 + 6, T0, 0, 0, 0, T0, &m), HUSH_OK);
     CHECK_EQ_INT(hush_attachment_add(v, id, m, "photo.jpg", "image/jpeg", attachment_bytes, sizeof attachment_bytes, &a), HUSH_OK);
@@ -621,13 +627,42 @@ test_large(int mb)
     unlink(path);
 }
 
+/* For tests/c/test_cli_backup.sh: dir/sample.hush (fill_small's identity)
+ * and dir/phrase. With "fuzz", under the fuzz target's seed (its corpus). */
+static int
+write_sample(const char *out)
+{
+    hush_vault *v = new_vault();
+    uint8_t seed[16];
+    char phrase[HUSH_PHRASE_MAX], path[256];
+    buf backup = { 0 };
+    FILE *f;
+    int64_t id;
+
+    for (size_t i = 0; i < sizeof attachment_bytes; i++) attachment_bytes[i] = (uint8_t) (i * 7 + 3);
+    id = fill_small(v, seed);
+    CHECK_EQ_INT(export_all(v, id, &backup), HUSH_OK);
+    hush_phrase_encode(phrase, seed);
+    snprintf(path, sizeof path, "%s/sample.hush", out);
+    if ((f = fopen(path, "wb")) == NULL || fwrite(backup.p, 1, backup.len, f) != backup.len || fclose(f) != 0) return 1;
+    snprintf(path, sizeof path, "%s/phrase", out);
+    if ((f = fopen(path, "w")) == NULL || fprintf(f, "%s\n", phrase) < 0 || fclose(f) != 0) return 1;
+    hush_vault_close(v);
+    free(backup.p);
+    return check_done();
+}
+
 int
-main(void)
+main(int argc, char **argv)
 {
     const char *big = getenv("HUSH_BACKUP_BIG_MB");
     int mb = big ? atoi(big) : 200;
 
     CHECK_EQ_INT(hush_init(), HUSH_OK);
+    if (argc >= 3 && strcmp(argv[1], "--sample") == 0) {
+        fixed_seed = argc == 4 && strcmp(argv[3], "fuzz") == 0;
+        return write_sample(argv[2]);
+    }
     test_key_vector();
     test_empty();
     test_round_trip_small();
