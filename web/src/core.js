@@ -159,6 +159,15 @@ export class Core {
     }));
   }
 
+  // Is header (the first backupHeaderBytes of a file) a backup made with
+  // this phrase? true, or throws ERR_BACKUP_FORMAT / _VERSION / _KEY.
+  backupCheck(phrase, header) {
+    return this.withString(phrase, (text) => this.withBytes(header, (ptr, len) => {
+      this.check(this.module._hush_backup_check(text, ptr, len));
+      return true;
+    }), 'a recovery phrase');
+  }
+
   // The vault in folder dir, which holds constants.files (hush.h).
   openVault(dir) {
     const handle = this.withScratch(4, (out) => this.withString(dir, (path) => {
@@ -462,4 +471,62 @@ export class Vault {
   }
 
   drillSeen(slot, at) { this.core.check(this.#m._hush_trust_drill_seen(this.handle, slot, BigInt(at))); }
+
+  // ---- backups (hush.h "Backups", core/BACKUP.md) ----
+
+  // { handle, estimate }: an export of the identity, read with exportNext.
+  exportBegin(identity, now = Date.now()) {
+    return this.core.withScratch(16, (out) => {
+      this.core.check(this.#m._hush_backup_export_begin(this.handle, BigInt(identity), BigInt(now), out, out + 8));
+      const view = new DataView(this.#m.HEAPU8.buffer);
+      return { handle: view.getUint32(out, true), estimate: Number(view.getBigInt64(out + 8, true)) };
+    });
+  }
+
+  // The next piece of the backup (a copy), or null after the last.
+  exportNext(handle) {
+    return this.core.withScratch(8, (out) => {
+      this.core.check(this.#m._hush_backup_export_next(handle, out, out + 4));
+      const view = new DataView(this.#m.HEAPU8.buffer);
+      const ptr = view.getUint32(out, true);
+      const len = view.getUint32(out + 4, true);
+      return len ? this.#m.HEAPU8.slice(ptr, ptr + len) : null;
+    });
+  }
+
+  exportEnd(handle) { this.#m._hush_backup_export_end(handle); }
+
+  importBegin(phrase, now = Date.now()) {
+    return this.core.withScratch(4, (out) => this.core.withString(phrase, (text) => {
+      this.core.check(this.#m._hush_backup_import_begin(this.handle, text, BigInt(now), out));
+      return new DataView(this.#m.HEAPU8.buffer).getUint32(out, true);
+    }, 'a recovery phrase'));
+  }
+
+  importWrite(handle, bytes) {
+    this.core.withBytes(bytes, (ptr, len) => this.core.check(this.#m._hush_backup_import_write(handle, ptr, len)));
+  }
+
+  // Frees the import whatever happens; the restored identity's id.
+  importFinish(handle) {
+    return this.#int64Out((out) => this.#m._hush_backup_import_finish(handle, out)).value;
+  }
+
+  importAbort(handle) { this.#m._hush_backup_import_abort(handle); }
+
+  // ---- the vault's own settings ----
+  setting(key) {
+    return this.core.withScratch(4, (out) => this.core.withString(key, (k) => {
+      const status = this.#m._hush_setting_get(this.handle, k, out);
+      if (status === this.core.constants.status.ERR_NOT_FOUND) return null;
+      this.core.check(status);
+      return this.core.takeString(new DataView(this.#m.HEAPU8.buffer).getUint32(out, true));
+    }, 'a setting'));
+  }
+
+  setSetting(key, value) {
+    const call = (k, v) => this.core.check(this.#m._hush_setting_set(this.handle, k, v));
+    this.core.withString(key, (k) => (value === null ? call(k, 0)
+      : this.core.withString(value, (v) => call(k, v), 'a setting value')), 'a setting');
+  }
 }

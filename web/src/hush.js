@@ -29,6 +29,10 @@ const WIPE_CHANNEL = 'hush:wipe';
 // take the same time.
 const UNLOCK_MARGIN_MS = 60;
 const DURESS_CLEAR_DELAY_MS = 1500;
+// Bytes of a backup per request to the Worker during an import.
+const IMPORT_PIECE = 1 << 20;
+
+const cancelled = () => new HushError('ERR_CANCELLED', 'cancelled');
 
 function encodeCode(code, kind) {
   if (code instanceof Uint8Array) return code;
@@ -691,6 +695,114 @@ export class Hush extends EventTarget {
     const drills = this.#pendingDrills.splice(0);
     for (const { slot, at } of drills) await this.#call('drillSeen', [slot, at]);
     if (drills.length) this.dispatchEvent(new Event('drill'));
+  }
+
+  // ---- backups (core/BACKUP.md) ----
+  // One identity's backup, keyed by its recovery phrase alone: it holds the
+  // identity, its conversations and their timers, its messages without a
+  // timer and their attachments, and the persons it protects. Messages
+  // with a disappearing timer are never backed up.
+
+  // A ReadableStream of the backup's bytes, made as it is read (bounded
+  // memory). onProgress({ done, total }): total is an estimate until the
+  // end. Aborting signal (or cancelling the stream) ends the export; the
+  // stream then errors with ERR_CANCELLED and nothing is kept anywhere.
+  exportBackup(identityId, { onProgress = () => {}, signal } = {}) {
+    let handle = null;
+    let done = 0;
+    let total = 0;
+    const end = () => {
+      if (handle === null) return;
+      const h = handle;
+      handle = null;
+      this.#call('backupExportEnd', [h]).catch(() => {});
+    };
+    return new ReadableStream({
+      start: async (controller) => {
+        if (signal?.aborted) throw cancelled();
+        ({ handle, estimate: total } = await this.#call('backupExportBegin', [identityId]));
+        signal?.addEventListener('abort', () => {
+          end();
+          try { controller.error(cancelled()); } catch { /* already closed */ }
+        }, { once: true });
+      },
+      pull: async (controller) => {
+        if (handle === null) return;
+        const piece = await this.#call('backupExportNext', [handle]);
+        if (handle === null) return; // aborted meanwhile
+        if (!piece) {
+          end();
+          onProgress({ done, total: done });
+          controller.close();
+          return;
+        }
+        done += piece.length;
+        onProgress({ done, total: Math.max(total, done) });
+        controller.enqueue(piece);
+      },
+      cancel: end,
+    }, { highWaterMark: 1 });
+  }
+
+  // The same, whole, as a Blob (ciphertext only), e.g. to download.
+  async exportBackupBlob(identityId, options = {}) {
+    const pieces = [];
+    const reader = this.exportBackup(identityId, options).getReader();
+    for (let r = await reader.read(); !r.done; r = await reader.read()) pieces.push(r.value);
+    return new Blob(pieces, { type: 'application/octet-stream' });
+  }
+
+  // A random file name for a backup: names link nothing (BACKUP.md).
+  static backupFileName() {
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    return `${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}.hush`;
+  }
+
+  // Restores an identity from a backup (a Blob, or a ReadableStream of
+  // Uint8Arrays) and its recovery phrase, into this unlocked vault;
+  // resolves to { id, name, sessionId }. Nothing becomes visible unless
+  // the whole backup checks out: any error (ERR_BACKUP_*, a wrong phrase,
+  // ERR_IDENTITY_EXISTS) or an abort (ERR_CANCELLED) leaves the vault as
+  // it was. While it runs, other store calls fail with ERR_BUSY.
+  async importBackup(source, phrase, { onProgress = () => {}, signal } = {}) {
+    const total = source instanceof Blob ? source.size : null;
+    const reader = (source instanceof Blob ? source.stream() : source).getReader();
+    if (signal?.aborted) throw cancelled();
+    const handle = await this.#call('backupImportBegin', [String(phrase)]);
+    let done = 0;
+    try {
+      for (let r = await reader.read(); !r.done; r = await reader.read()) {
+        const bytes = toBytes(r.value);
+        for (let at = 0; at < bytes.length; at += IMPORT_PIECE) {
+          if (signal?.aborted) throw cancelled();
+          await this.#call('backupImportWrite', [handle, bytes.subarray(at, at + IMPORT_PIECE)]);
+        }
+        done += bytes.length;
+        onProgress({ done, total });
+      }
+      if (signal?.aborted) throw cancelled();
+      return await this.#call('backupImportFinish', [handle]);
+    } catch (error) {
+      reader.cancel().catch(() => {});
+      await this.#call('backupImportAbort', [handle]).catch(() => {});
+      throw error;
+    }
+  }
+
+  // Is header (the first backupHeaderBytes, or more, of a file) a backup
+  // made with this phrase? true, or throws ERR_BACKUP_KEY (another
+  // phrase's), ERR_BACKUP_FORMAT or ERR_BACKUP_VERSION. Works locked too.
+  checkBackup(phrase, header) {
+    return this.#call('backupCheck', [String(phrase), toBytes(header)]);
+  }
+
+  // ---- this vault's own settings (encrypted, never in a backup) ----
+  setting(key) {
+    return this.#call('setting', [String(key)]);
+  }
+
+  setSetting(key, value) {
+    return this.#call('setSetting', [String(key), value === null ? null : String(value)]);
   }
 
   close() {

@@ -320,7 +320,47 @@ const ops = {
     return { ...result, ...status(), timings: { persistedMs: performance.now() - started } };
   },
   drillSeen: (slot, at) => write(() => vault.drillSeen(slot, at)),
+
+  // ---- backups (core/BACKUP.md) ----
+  // Handles are the core's pointers: only those made here are accepted.
+  async backupExportBegin(identity) {
+    const { handle, estimate } = await read(() => vault.exportBegin(identity, clock()));
+    backupJobs.add(handle);
+    return { handle, estimate };
+  },
+  backupExportNext: (handle) => read(() => vault.exportNext(job(handle))),
+  backupExportEnd(handle) {
+    if (backupJobs.delete(handle)) vault.exportEnd(handle);
+  },
+  async backupImportBegin(phrase) {
+    const handle = await read(() => vault.importBegin(phrase, clock()));
+    backupJobs.add(handle);
+    return handle;
+  },
+  // Every few MiB the import commits a batch (all hidden until the end).
+  backupImportWrite: (handle, bytes) => write(() => vault.importWrite(job(handle), bytes)),
+  async backupImportFinish(handle) {
+    job(handle);
+    backupJobs.delete(handle);
+    const id = await write(() => vault.importFinish(handle));
+    armSweep();
+    return identityInfo(id, false);
+  },
+  async backupImportAbort(handle) {
+    if (backupJobs.delete(handle)) await write(() => vault.importAbort(handle));
+  },
+  backupCheck: (phrase, header) => core.backupCheck(phrase, header),
+
+  // ---- the vault's own settings ----
+  setting: (key) => read(() => vault.setting(key)),
+  setSetting: (key, value) => write(() => vault.setSetting(key, value)),
 };
+
+const backupJobs = new Set();
+function job(handle) {
+  if (!backupJobs.has(handle)) throw new HushError('ERR_ARGUMENT', 'no such backup in progress');
+  return handle;
+}
 
 const MODES = ['off', 'after-send', 'after-read'];
 
