@@ -19,7 +19,10 @@ const TYPES = {
 };
 const SECURITY_HEADERS = {
   // wasm needs 'wasm-unsafe-eval'; nothing else runs but our own files.
+  // connect-src: the person's WebDAV folder for backups (any https
+  // server; plain http on this machine only, as in the tests).
   'Content-Security-Policy': "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; " +
+    "connect-src 'self' https: http://127.0.0.1:* http://localhost:*; " +
     "style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Referrer-Policy': 'no-referrer',

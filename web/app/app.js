@@ -24,6 +24,7 @@ import { VaultView } from './vault-view.js';
 import { IdentityDialogs } from './identity-dialogs.js';
 import { Settings } from './settings.js';
 import { TrustDialog } from './trust-dialog.js';
+import { BackupDialog, RestoreBackupDialog } from './backup-dialog.js';
 
 const params = new URLSearchParams(location.search);
 
@@ -66,12 +67,14 @@ let hush;
 let vault;
 let settings;
 let trust;
+let backups;
 
 // Leaving the vault: its content leaves the page first.
 function leaveVault() {
   vault?.close();
   settings?.reset();
   trust?.reset();
+  backups?.reset();
   closeDialogs();
   clearMessages();
 }
@@ -181,6 +184,19 @@ async function start() {
   dialogs.vault = vault;
   settings = new Settings(hush, vault);
   trust = new TrustDialog(hush, vault);
+  backups = new BackupDialog(hush, vault);
+  new RestoreBackupDialog(hush, {
+    lockElement,
+    onRestored: async (identity, { created }) => {
+      if (created) await showVault();
+      await vault.loadIdentities(identity.id);
+    },
+  });
+  // A first-run restore that made the vault but was then cancelled or
+  // failed: closing the dialog shows the (empty) vault.
+  $('restore-backup-dialog').addEventListener('close', () => {
+    if (hush.state === 'unlocked' && current === 'screen-first-run') showVault();
+  });
   $('settings-button').addEventListener('click', () => settings.open());
   $('lock-button').addEventListener('click', () => hush.lock().catch((error) => vault.error(error)));
   $('vault-alert-dismiss').addEventListener('click', () => {
@@ -206,6 +222,9 @@ async function start() {
   // The demo's stand-in for the relay (issue #11 replaces it): whatever
   // arrives for this device, locked or not, goes to hush.receive().
   window.hushDemo = { deliver: (text) => hush.receive(text) };
+  // Tests (with the test KDF) reach the facade, e.g. to add an attachment,
+  // which the demo's screens cannot yet.
+  if (params.get('kdf') === 'test') window.hushDemo.hush = hush;
   hush.addEventListener('expired', () => {
     if (current === 'screen-vault') vault.refresh();
   });
