@@ -12,7 +12,7 @@
 // ("meets"/"misses"). Goals are reported, never asserted: the exit status is
 // non-zero only if a contender computed a wrong result or a section failed.
 //
-//   node tests/bench/bench.mjs [--only crypto,vault,store,expiry,trust]
+//   node tests/bench/bench.mjs [--only crypto,vault,store,expiry,trust,backup]
 //
 // tests/bench/run.sh builds what this needs first.
 import { execFile } from 'node:child_process';
@@ -28,11 +28,12 @@ import { runStore, printStore, runExpiry, printExpiry } from './store.mjs';
 import { runSuite, CONTENDERS, RUNS, AEAD } from './suite.mjs';
 import { runVault, printVault } from './vault.mjs';
 import { runTrust, printTrust } from './trust.mjs';
+import { runBackup, printBackup } from './backup.mjs';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-const SECTIONS = ['crypto', 'vault', 'store', 'expiry', 'trust'];
+const SECTIONS = ['crypto', 'vault', 'store', 'expiry', 'trust', 'backup'];
 function parseOnly(argv) {
   const i = argv.findIndex((a) => a === '--only' || a.startsWith('--only='));
   if (i < 0) return SECTIONS;
@@ -267,7 +268,7 @@ if (only.includes('crypto')) {
 // fails is reported and the others still run.
 const server = await startBenchServer();
 for (const [name, runSection, printSection] of [['vault', runVault, printVault], ['store', runStore, printStore],
-  ['expiry', runExpiry, printExpiry], ['trust', runTrust, printTrust]]) {
+  ['expiry', runExpiry, printExpiry], ['trust', runTrust, printTrust], ['backup', runBackup, printBackup]]) {
   if (!only.includes(name)) continue;
   const t0 = performance.now();
   try {

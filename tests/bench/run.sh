@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks: `bash tests/bench/run.sh [--only crypto,vault,store,expiry,trust]`.
+# Benchmarks: `bash tests/bench/run.sh [--only crypto,vault,store,expiry,trust,backup]`.
 # Not part of tests/run.sh, and no timing assertions: it prints figures,
 # ratios to anchors measured in the same run, and the project's goals as
 # "meets"/"misses" (tests/bench/bench.mjs).
@@ -31,6 +31,9 @@
 #      trust   a friend's remote wipe, locked and unlocked, to the keys
 #              destroyed and persisted, against the user's own wipe and
 #              GrapheneOS's 1 s
+#      backup  export and import of a 200 MB store (OPFS) against raw
+#              secretstream (libsodium.js), and the importing Worker's wasm
+#              memory after a 16 MB and a 200 MB import
 #
 # The whole run takes about 10 minutes on 2 quiet CPUs once built; most of
 # it is filling 1,000,000 messages three times (OPFS, MEMFS, plain), 1000 per

@@ -796,6 +796,11 @@ export class Hush extends EventTarget {
     return this.#call('backupCheck', [String(phrase), toBytes(header)]);
   }
 
+  // Diagnostics: the bytes of wasm memory the Worker holds (it only grows).
+  wasmMemoryBytes() {
+    return this.#call('wasmMemoryBytes');
+  }
+
   // ---- this vault's own settings (encrypted, never in a backup) ----
   setting(key) {
     return this.#call('setting', [String(key)]);

@@ -328,7 +328,20 @@ const ops = {
     backupJobs.add(handle);
     return { handle, estimate };
   },
-  backupExportNext: (handle) => read(() => vault.exportNext(job(handle))),
+  // Up to EXPORT_BATCH bytes per answer (whole chunks), or null at the
+  // end: one message per 64 KiB chunk would cost more than the sealing.
+  backupExportNext: (handle) => read(() => {
+    const pieces = [];
+    let size = 0;
+    for (let piece; size < EXPORT_BATCH && (piece = vault.exportNext(job(handle)));) {
+      pieces.push(piece);
+      size += piece.length;
+    }
+    if (!pieces.length) return null;
+    const out = new Uint8Array(size);
+    pieces.reduce((at, piece) => (out.set(piece, at), at + piece.length), 0);
+    return out;
+  }),
   backupExportEnd(handle) {
     if (backupJobs.delete(handle)) vault.exportEnd(handle);
   },
@@ -351,11 +364,15 @@ const ops = {
   },
   backupCheck: (phrase, header) => core.backupCheck(phrase, header),
 
+  // Diagnostics (tests/bench): the size of this Worker's wasm memory.
+  wasmMemoryBytes: () => core.module.HEAPU8.buffer.byteLength,
+
   // ---- the vault's own settings ----
   setting: (key) => read(() => vault.setting(key)),
   setSetting: (key, value) => write(() => vault.setSetting(key, value)),
 };
 
+const EXPORT_BATCH = 1 << 20;
 const backupJobs = new Set();
 function job(handle) {
   if (!backupJobs.has(handle)) throw new HushError('ERR_ARGUMENT', 'no such backup in progress');
