@@ -73,7 +73,12 @@ extern "C" {
     X(ERR_BACKUP_CONTENT,   -56, "the backup decrypts but its contents are not a valid Hush store") \
     X(ERR_CANCELLED,        -57, "cancelled") \
     X(ERR_BUSY,             -58, "a backup is being restored: wait until it ends or cancel it") \
-    X(ERR_FACTOR_NEEDED,    -60, "this vault needs its security key")
+    X(ERR_FACTOR_NEEDED,    -60, "this vault needs its security key") \
+    X(ERR_INCOMING_SEAL,    -70, "an incoming message does not open for this identity") \
+    X(ERR_INCOMING_SIGNATURE, -71, "an incoming message's signature does not verify") \
+    X(ERR_INCOMING_PADDING, -72, "an incoming message is not padded as Session pads") \
+    X(ERR_INCOMING_ENVELOPE, -73, "an incoming message's envelope is malformed") \
+    X(ERR_INCOMING_VERSION, -74, "an incoming message has an envelope version this build cannot read")
 
 typedef enum {
 #define HUSH_ENUM_ITEM(name, value, message) HUSH_##name = value,
@@ -406,6 +411,37 @@ void hush_backup_import_abort(hush_backup_import *im);
  * phrase? HUSH_OK, or HUSH_ERR_BACKUP_FORMAT, _VERSION, _KEY. Finds one's
  * own backups among a folder's random names. */
 int hush_backup_check(const char *phrase, const uint8_t *header, size_t len);
+
+/* ---- Messages: Session's one-to-one encryption (core/MESSAGES.md) --------
+ * Sealed exactly as libsession-util's encrypt_for_recipient: the padded
+ * envelope, the sender's Ed25519 key and a signature over them and the
+ * recipient's X25519 key, in a crypto_box_seal to the recipient. Inside,
+ * Hush's envelope (version 1): type, sent time, disappearing mode and
+ * duration, body. Needs an UNLOCKED vault (the identity's keys). */
+#define HUSH_MESSAGE_TYPES(X) \
+    X(TEXT, 1, "text") X(TIMER, 2, "timer") X(READ, 3, "read") X(DELIVERED, 4, "delivered") \
+    X(PAIRING, 5, "pairing") X(TRIGGER, 6, "trigger") X(DRILL, 7, "drill")
+enum {
+#define HUSH_MSG_ITEM(name, value, text) HUSH_MSG_##name = value,
+    HUSH_MESSAGE_TYPES(HUSH_MSG_ITEM)
+#undef HUSH_MSG_ITEM
+};
+#define HUSH_SEALED_MAX 76800   /* the relay's (Session's) largest message */
+
+/* Body by type: text (UTF-8, <= HUSH_BODY_MAX), timer (empty: the new
+ * setting is in mode and seconds), read and delivered (1..100 sent times
+ * of the messages meant, i64 each), pairing (a trust offer or reply),
+ * trigger and drill (a HUSH_WIPE_MESSAGE_BYTES message). HUSH_ERR_MESSAGE
+ * for anything else. *out allocated (hush_free). */
+int hush_message_seal(hush_vault *vault, int64_t identity, const char *recipient_session_id, int type,
+                      int64_t sent_at, int mode, int64_t seconds, const uint8_t *body, size_t body_len,
+                      uint8_t **out, size_t *out_len);
+/* Opens a message to identity. *json: {"sender":"05..","type":"text",
+ * "sentAt":..,"disappearing":{"mode":0,"seconds":0}}; *body its bytes
+ * (both allocated, hush_free). A message that fails gets its reason:
+ * HUSH_ERR_INCOMING_SEAL, _SIGNATURE, _PADDING, _ENVELOPE, _VERSION. */
+int hush_message_open(hush_vault *vault, int64_t identity, const uint8_t *in, size_t len, char **json,
+                      uint8_t **body, size_t *body_len);
 
 /* ---- The vault's own settings ---------------------------------------------
  * Text by key (1..64 bytes), in the encrypted store; this device's, never in

@@ -20,6 +20,7 @@ hush_strerror(int status)
 #define HUSH_JSON_CODE(name, value, message) ",\"" #name "\":" #value
 #define HUSH_JSON_MESSAGE(name, value, message) ",\"" #name "\":\"" message "\""
 #define HUSH_JSON_ITEM(name, value) ",\"" #name "\":" #value
+#define HUSH_JSON_TYPE(name, value, text) ",\"" text "\":" #value
 #define HUSH_STR2(x) #x
 #define HUSH_STR(x) HUSH_STR2(x)
 
@@ -40,6 +41,8 @@ hush_constants_json(void)
            ",\"trusteeSlots\":" HUSH_STR(HUSH_TRUSTEE_SLOTS)
            ",\"wipeMessageBytes\":" HUSH_STR(HUSH_WIPE_MESSAGE_BYTES)
            ",\"lockfileBytes\":" HUSH_STR(HUSH_LOCKFILE_BYTES)
+           ",\"messageTypes\":{\"_\":null" HUSH_MESSAGE_TYPES(HUSH_JSON_TYPE) "}"
+           ",\"sealedMax\":" HUSH_STR(HUSH_SEALED_MAX)
            ",\"backupHeaderBytes\":" HUSH_STR(HUSH_BACKUP_HEADER_BYTES)
            ",\"backupChunkBytes\":" HUSH_STR(HUSH_BACKUP_CHUNK_BYTES)
            ",\"attemptLimitDefault\":" HUSH_STR(HUSH_ATTEMPT_LIMIT_DEFAULT)

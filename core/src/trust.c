@@ -34,6 +34,7 @@
 
 #include "hush.h"
 #include "lockfile.h"
+#include "session_keys.h"
 #include "store_internal.h"
 #include "vault_internal.h"
 
@@ -65,46 +66,12 @@ static const char LABEL_OFFER_KEY[] = "hush-trust-v1 offer key";
 static const char LABEL_PAIR[] = "hush-trust-v1 pair";
 static const char LABEL_SECRET[] = "hush-trust-v1 secret";
 
-typedef struct {
-    uint8_t ed_pk[32], ed_sk[64], x_pk[32], x_sk[32];
-} keys;
+typedef hush_keys keys;
 
 static void
 keys_wipe(keys *k)
 {
     sodium_memzero(k, sizeof *k);
-}
-
-static int
-identity_keys(hush_vault *v, int64_t identity, keys *k)
-{
-    uint8_t seed[HUSH_SEED_BYTES];
-    int rc = hush_store_identity_seed(v, identity, seed);
-
-    if (rc == HUSH_OK) rc = hush_identity_keys(seed, k->ed_pk, k->ed_sk, k->x_pk, k->x_sk);
-    sodium_memzero(seed, sizeof seed);
-    return rc;
-}
-
-/* "05" + 64 hex digits -> the X25519 public key. */
-static int
-parse_session_id(uint8_t x[32], const char *id)
-{
-    size_t n;
-
-    if (id == NULL || strlen(id) != HUSH_SESSION_ID_CHARS || id[0] != '0' || id[1] != '5') {
-        return HUSH_ERR_SESSION_ID;
-    }
-    if (sodium_hex2bin(x, 32, id + 2, 64, NULL, &n, NULL) != 0 || n != 32) return HUSH_ERR_SESSION_ID;
-    return HUSH_OK;
-}
-
-static void
-format_session_id(char id[HUSH_SESSION_ID_CHARS + 1], const uint8_t x[32])
-{
-    id[0] = '0';
-    id[1] = '5';
-    sodium_bin2hex(id + 2, 65, x, 32);
 }
 
 static void
@@ -202,7 +169,7 @@ mailbox_id(char id[HUSH_SESSION_ID_CHARS + 1], const uint8_t mailbox_seed[32])
     crypto_sign_seed_keypair(pk, sk, ed_seed);
     /* A key from crypto_sign_seed_keypair always converts. */
     if (crypto_sign_ed25519_pk_to_curve25519(x, pk) != 0) memset(x, 0, sizeof x);
-    format_session_id(id, x);
+    hush_session_id_format(id, x);
     sodium_memzero(ed_seed, sizeof ed_seed);
     sodium_memzero(sk, sizeof sk);
 }
@@ -322,9 +289,9 @@ hush_trust_offer(hush_vault *v, int64_t identity, const char *friend_session_id,
     int rc;
 
     if (offer_out == NULL || offer_len == NULL) return HUSH_ERR_ARGUMENT;
-    if ((rc = parse_session_id(f_x, friend_session_id)) != HUSH_OK) return rc;
+    if ((rc = hush_session_id_parse(f_x, friend_session_id)) != HUSH_OK) return rc;
     if ((rc = open_db(v, &db, now_ms)) != HUSH_OK) return rc;
-    if ((rc = identity_keys(v, identity, &me)) != HUSH_OK) return rc;
+    if ((rc = hush_keys_of(v, identity, &me)) != HUSH_OK) return rc;
     if (sodium_memcmp(f_x, me.x_pk, 32) == 0) {
         keys_wipe(&me);
         return HUSH_ERR_TRUST_PEER; /* yourself */
@@ -431,11 +398,11 @@ hush_trust_complete(hush_vault *v, const uint8_t *reply, size_t reply_len, int64
     sqlite3_finalize(st);
     if (rc != HUSH_OK) return rc;
 
-    if ((rc = parse_session_id(expected_x, friend_id)) == HUSH_OK && memcmp(expected_x, f_x, 32) != 0) {
+    if ((rc = hush_session_id_parse(expected_x, friend_id)) == HUSH_OK && memcmp(expected_x, f_x, 32) != 0) {
         rc = HUSH_ERR_TRUST_PEER;
     }
     if (rc == HUSH_OK) rc = verify_labelled(reply + REPLY_SIG, LABEL_REPLY_SIG, reply, REPLY_SIG, reply + REPLY_F_ED);
-    if (rc == HUSH_OK) rc = identity_keys(v, identity, &me);
+    if (rc == HUSH_OK) rc = hush_keys_of(v, identity, &me);
     if (rc == HUSH_OK) {
         crypto_scalarmult_base(p_eph, eph_sk);
         rc = pairing_code(code, eph_sk, reply + REPLY_EPH, p_eph, reply + REPLY_EPH, me.x_pk, f_x, secret_hash);
@@ -513,7 +480,7 @@ hush_trust_accept(hush_vault *v, int64_t identity, const uint8_t *offer, size_t 
     }
     if (crypto_sign_ed25519_pk_to_curve25519(p_x, offer + OFFER_P_ED) != 0) return HUSH_ERR_TRUST_MESSAGE;
     if ((rc = open_db(v, &db, now_ms)) != HUSH_OK) return rc;
-    if ((rc = identity_keys(v, identity, &me)) != HUSH_OK) return rc;
+    if ((rc = hush_keys_of(v, identity, &me)) != HUSH_OK) return rc;
     if (memcmp(offer + OFFER_F_X, me.x_pk, 32) != 0 || memcmp(p_x, me.x_pk, 32) == 0) rc = HUSH_ERR_TRUST_PEER;
     if (rc == HUSH_OK) rc = verify_labelled(offer + OFFER_SIG, LABEL_OFFER_SIG, offer, OFFER_SIG, offer + OFFER_P_ED);
     if (rc == HUSH_OK) rc = offer_key(key, me.x_sk, offer + OFFER_EPH, offer + OFFER_EPH, me.x_pk, p_x);
@@ -536,7 +503,7 @@ hush_trust_accept(hush_vault *v, int64_t identity, const uint8_t *offer, size_t 
     }
     if (rc == HUSH_OK) {
         /* The same offer accepted twice keeps one row. */
-        format_session_id(person, p_x);
+        hush_session_id_format(person, p_x);
         rc = hush_store_status(sqlite3_prepare_v2(
             db, "INSERT INTO protected(identity, person, secret, paired_at) SELECT ?, ?, ?, ?"
                 " WHERE NOT EXISTS (SELECT 1 FROM protected WHERE identity = ?1 AND secret = ?3)",

@@ -64,6 +64,7 @@ export class Core {
     // The C side opens each generated list with a placeholder member "_".
     delete this.constants.status._;
     delete this.constants.messages._;
+    delete this.constants.messageTypes._;
     this.check(module._hush_init());
   }
 
@@ -513,6 +514,32 @@ export class Vault {
   }
 
   importAbort(handle) { this.#m._hush_backup_import_abort(handle); }
+
+  // ---- messages (hush.h "Messages", core/MESSAGES.md) ----
+
+  // The sealed bytes of a message from identity to recipient (a Session ID).
+  // type: 'text' | 'timer' | 'read' | 'delivered' | 'pairing' | 'trigger' | 'drill'.
+  sealMessage(identity, recipient, { type, sentAt, mode = 0, seconds = 0, body = new Uint8Array(0) }) {
+    const value = this.core.constants.messageTypes[type];
+    if (!value) throw new HushError('ERR_MESSAGE', `unknown message type ${type}`);
+    const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
+    return this.core.withScratch(8, (out) => this.core.withString(recipient, (to) => this.core.withBytes(bytes, (ptr, len) => {
+      this.core.check(this.#m._hush_message_seal(this.handle, BigInt(identity), to, value, BigInt(sentAt), mode,
+        BigInt(seconds), ptr, len, out, out + 4));
+      return this.#takeBytes(out);
+    }), 'a Session ID'));
+  }
+
+  // { sender, type, sentAt, disappearing: { mode, seconds }, body: Uint8Array },
+  // or throws ERR_INCOMING_* with the reason.
+  openMessage(identity, bytes) {
+    return this.core.withScratch(12, (out) => this.core.withBytes(bytes, (ptr, len) => {
+      this.core.check(this.#m._hush_message_open(this.handle, BigInt(identity), ptr, len, out, out + 4, out + 8));
+      const view = new DataView(this.#m.HEAPU8.buffer);
+      const info = JSON.parse(this.core.takeString(view.getUint32(out, true)));
+      return { ...info, body: this.#takeBytes(out + 4) };
+    }));
+  }
 
   // ---- the vault's own settings ----
   setting(key) {
