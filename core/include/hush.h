@@ -443,6 +443,14 @@ int hush_message_seal(hush_vault *vault, int64_t identity, const char *recipient
 int hush_message_open(hush_vault *vault, int64_t identity, const uint8_t *in, size_t len, char **json,
                       uint8_t **body, size_t *body_len);
 
+/* A storage-server request signature, as Session clients make them:
+ * Ed25519 by the identity over method || rest, method one of "retrieve",
+ * "delete", "delete_all", "expire" and rest printable ASCII (the
+ * namespace and timestamp, or the hashes), at most 8 KiB. Also gives the
+ * identity's Ed25519 public key (the request's pubkey_ed25519). */
+int hush_relay_sign(hush_vault *vault, int64_t identity, const char *method, const char *rest,
+                    uint8_t signature[64], uint8_t ed25519_pk[32]);
+
 /* ---- The vault's own settings ---------------------------------------------
  * Text by key (1..64 bytes), in the encrypted store; this device's, never in
  * a backup (e.g. a backup target's address and app password). */

@@ -190,6 +190,18 @@ main(void)
                      HUSH_ERR_MESSAGE);
         free(big);
     }
+    /* storage-server signatures: only the RPC's own strings */
+    {
+        uint8_t sig[64], pk[32], ed_seed[32] = { 0 }, want_pk[32], want_sk[64];
+        memcpy(ed_seed, a.seed, 16);
+        crypto_sign_seed_keypair(want_pk, want_sk, ed_seed);
+        CHECK_EQ_INT(hush_relay_sign(a.v, a.id, "retrieve", "421700000000000", sig, pk), HUSH_OK);
+        CHECK(memcmp(pk, want_pk, 32) == 0);
+        CHECK_EQ_INT(crypto_sign_verify_detached(sig, (const uint8_t *) "retrieve421700000000000", 23, pk), 0);
+        CHECK_EQ_INT(hush_relay_sign(a.v, a.id, "sign anything", "x", sig, pk), HUSH_ERR_ARGUMENT);
+        CHECK_EQ_INT(hush_relay_sign(a.v, a.id, "retrieve", "with space", sig, pk), HUSH_ERR_ARGUMENT);
+        CHECK_EQ_INT(hush_relay_sign(a.v, a.id, "delete", "\x01\x02", sig, pk), HUSH_ERR_ARGUMENT);
+    }
     /* locked: no keys */
     CHECK_EQ_INT(hush_vault_lock(b.v), HUSH_OK);
     CHECK_EQ_INT(open_rc(&b, raw, n, NULL), HUSH_ERR_STATE);

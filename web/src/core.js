@@ -541,6 +541,14 @@ export class Vault {
     }));
   }
 
+  // A storage-server request signature (hush_relay_sign): { signature, ed25519Pk }.
+  relaySign(identity, method, rest) {
+    return this.core.withScratch(96, (out) => this.core.withString(method, (m) => this.core.withString(rest, (r) => {
+      this.core.check(this.#m._hush_relay_sign(this.handle, BigInt(identity), m, r, out, out + 64));
+      return { signature: this.#m.HEAPU8.slice(out, out + 64), ed25519Pk: this.#m.HEAPU8.slice(out + 64, out + 96) };
+    })));
+  }
+
   // ---- the vault's own settings ----
   setting(key) {
     return this.core.withScratch(4, (out) => this.core.withString(key, (k) => {
