@@ -697,6 +697,50 @@ export class Hush extends EventTarget {
     if (drills.length) this.dispatchEvent(new Event('drill'));
   }
 
+  // ---- messages (core/MESSAGES.md) ----
+  // Sealed as Session seals one-to-one messages, with Hush's envelope
+  // inside. type: 'text' | 'timer' | 'read' | 'delivered' | 'pairing' |
+  // 'trigger' | 'drill'; body: a string or bytes (for 'read' and
+  // 'delivered', the sent times of the messages meant, as numbers).
+
+  // The bytes to send to recipient's mailbox.
+  sealMessage(identityId, recipient, { type = 'text', body = '', sentAt = Date.now(), disappearing = { mode: 'off', seconds: 0 } } = {}) {
+    const mode = ['off', 'after-send', 'after-read'].indexOf(disappearing.mode);
+    const bytes = Array.isArray(body) ? new Uint8Array(new BigInt64Array(body.map(BigInt)).buffer)
+      : typeof body === 'string' ? new TextEncoder().encode(body) : toBytes(body);
+    return this.#call('sealMessage', [identityId, String(recipient),
+      { type, sentAt, mode, seconds: mode === 0 ? 0 : disappearing.seconds, body: bytes }]);
+  }
+
+  // { sender, type, sentAt, disappearing, body (Uint8Array) } of a message
+  // to identityId; nothing is stored. A message that does not open is
+  // counted in droppedMessages by its reason (ERR_INCOMING_SEAL,
+  // _SIGNATURE, _PADDING, _ENVELOPE, _VERSION) and resolves to null.
+  async openMessage(identityId, bytes) {
+    try {
+      const opened = await this.#call('openMessage', [identityId, toBytes(bytes)]);
+      const modes = ['off', 'after-send', 'after-read'];
+      return { ...opened, disappearing: { mode: modes[opened.disappearing.mode], seconds: opened.disappearing.seconds } };
+    } catch (error) {
+      if (!String(error?.code).startsWith('ERR_INCOMING_')) throw error;
+      this.droppedMessages[error.code] = (this.droppedMessages[error.code] ?? 0) + 1;
+      return null;
+    }
+  }
+
+  droppedMessages = {};
+
+  // A storage-server request signature by identityId (hush_relay_sign):
+  // { signature, ed25519Pk } as bytes.
+  relaySign(identityId, method, rest) {
+    return this.#call('relaySign', [identityId, String(method), String(rest)]);
+  }
+
+  // The relay's time (ms), taken into the vault's clock high-water mark.
+  observeNetworkTime(ms) {
+    return this.#call('observeNetworkTime', [ms]);
+  }
+
   // ---- backups (core/BACKUP.md) ----
   // One identity's backup, keyed by its recovery phrase alone: it holds the
   // identity, its conversations and their timers, its messages without a

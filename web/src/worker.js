@@ -321,6 +321,24 @@ const ops = {
   },
   drillSeen: (slot, at) => write(() => vault.drillSeen(slot, at)),
 
+  // ---- messages (core/MESSAGES.md) and the relay ----
+  sealMessage: (identity, recipient, message) => read(() => vault.sealMessage(identity, recipient, message)),
+  openMessage: (identity, bytes) => read(() => vault.openMessage(identity, bytes)),
+  relaySign: (identity, method, rest) => read(() => vault.relaySign(identity, method, rest)),
+  // The relay's time (its `info`), taken into the vault's high-water mark
+  // as Session clients take their clock offset from their storage servers:
+  // a clock set back can then not revive a timed message once the device
+  // was online. Unlocked only (nothing is written while locked). The sweep
+  // is what persists the mark, and deletes what is due by then.
+  async observeNetworkTime(ms) {
+    if (!Number.isSafeInteger(ms) || ms <= 0) throw new HushError('ERR_ARGUMENT', 'a network time is ms since the epoch');
+    if (vault.state !== 'unlocked') return { observed: false };
+    const result = await write(() => vault.sweep(Math.max(clock(), ms)));
+    if (result.deleted > 0) self.postMessage({ event: 'expired', deleted: result.deleted });
+    armSweepAt(result.nextDueAt);
+    return { observed: true, deleted: result.deleted };
+  },
+
   // ---- backups (core/BACKUP.md) ----
   // Handles are the core's pointers: only those made here are accepted.
   async backupExportBegin(identity) {
