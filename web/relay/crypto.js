@@ -27,10 +27,28 @@ export async function cryptoReady() {
 // builds KeyObjects from DER, not from the raw 32 bytes.
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
+// A client polls with the same key again and again, and building a
+// KeyObject or converting a key costs more than the verification itself,
+// so both are kept for the most recent keys (public values only; bounded,
+// the oldest entry goes first).
+const CACHE_SIZE = 4096;
+function cached(map, key, make) {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = make();
+    if (map.size >= CACHE_SIZE) map.delete(map.keys().next().value);
+    map.set(key, value);
+  }
+  return value;
+}
+const keyObjects = new Map();
+const x25519Keys = new Map();
+
 export function verifyEd25519(publicKey, message, signature) {
   if (publicKey.length !== 32 || signature.length !== 64) return false;
   try {
-    const key = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
+    const key = cached(keyObjects, publicKey.toString('hex'), () =>
+      createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' }));
     return verify(null, message, key, signature);
   } catch {
     return false; // not a point on the curve
@@ -40,11 +58,13 @@ export function verifyEd25519(publicKey, message, signature) {
 // The X25519 public key for an Ed25519 public key, or null when the bytes
 // are no valid Ed25519 key (libsodium refuses small-order and invalid points).
 export function ed25519ToX25519(publicKey) {
-  try {
-    return Buffer.from(sodium.crypto_sign_ed25519_pk_to_curve25519(publicKey));
-  } catch {
-    return null;
-  }
+  return cached(x25519Keys, publicKey.toString('hex'), () => {
+    try {
+      return Buffer.from(sodium.crypto_sign_ed25519_pk_to_curve25519(publicKey));
+    } catch {
+      return null;
+    }
+  });
 }
 
 // A message's hash as oxen-storage-server computes it
