@@ -126,10 +126,13 @@ if [[ ! -f $SQLITE_DIR/.verified ]]; then
 fi
 
 # ---- 3. Test and benchmark tools from npm ---------------------------------
-TESTS="$HUSH_ROOT/tests"
-if [[ ! -f $TESTS/node_modules/.package-lock.json ]] ||
-   ! cmp -s "$TESTS/package-lock.json" "$TESTS/node_modules/.hush-lock"; then
-  say "npm ci (tests/)"
-  (cd "$TESTS" && npm ci --silent --no-audit --no-fund) || die "npm ci in tests/ failed: is the npm registry reachable?"
-  cp "$TESTS/package-lock.json" "$TESTS/node_modules/.hush-lock"
-fi
+# The test tools (tests/) and the relay's one dependency (web/relay/), each
+# pinned by its package-lock.json; reinstalled only when the lock changes.
+for dir in "$HUSH_ROOT/tests" "$HUSH_ROOT/web/relay"; do
+  if [[ ! -f $dir/node_modules/.package-lock.json ]] ||
+     ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.hush-lock"; then
+    say "npm ci (${dir#"$HUSH_ROOT"/}/)"
+    (cd "$dir" && npm ci --silent --no-audit --no-fund) || die "npm ci in ${dir#"$HUSH_ROOT"/}/ failed: is the npm registry reachable?"
+    cp "$dir/package-lock.json" "$dir/node_modules/.hush-lock"
+  fi
+done
