@@ -12,7 +12,7 @@
 // ("meets"/"misses"). Goals are reported, never asserted: the exit status is
 // non-zero only if a contender computed a wrong result or a section failed.
 //
-//   node tests/bench/bench.mjs [--only crypto,vault,store,expiry,trust,backup]
+//   node tests/bench/bench.mjs [--only crypto,vault,store,expiry,trust,backup,relay]
 //
 // tests/bench/run.sh builds what this needs first.
 import { execFile } from 'node:child_process';
@@ -29,11 +29,12 @@ import { runSuite, CONTENDERS, RUNS, AEAD } from './suite.mjs';
 import { runVault, printVault } from './vault.mjs';
 import { runTrust, printTrust } from './trust.mjs';
 import { runBackup, printBackup } from './backup.mjs';
+import { runRelay, printRelay } from './relay.mjs';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-const SECTIONS = ['crypto', 'vault', 'store', 'expiry', 'trust', 'backup'];
+const SECTIONS = ['crypto', 'vault', 'store', 'expiry', 'trust', 'backup', 'relay'];
 function parseOnly(argv) {
   const i = argv.findIndex((a) => a === '--only' || a.startsWith('--only='));
   if (i < 0) return SECTIONS;
@@ -268,7 +269,8 @@ if (only.includes('crypto')) {
 // fails is reported and the others still run.
 const server = await startBenchServer();
 for (const [name, runSection, printSection] of [['vault', runVault, printVault], ['store', runStore, printStore],
-  ['expiry', runExpiry, printExpiry], ['trust', runTrust, printTrust], ['backup', runBackup, printBackup]]) {
+  ['expiry', runExpiry, printExpiry], ['trust', runTrust, printTrust], ['backup', runBackup, printBackup],
+  ['relay', runRelay, printRelay]]) {
   if (!only.includes(name)) continue;
   const t0 = performance.now();
   try {

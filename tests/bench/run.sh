@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks: `bash tests/bench/run.sh [--only crypto,vault,store,expiry,trust,backup]`.
+# Benchmarks: `bash tests/bench/run.sh [--only crypto,vault,store,expiry,trust,backup,relay]`.
 # Not part of tests/run.sh, and no timing assertions: it prints figures,
 # ratios to anchors measured in the same run, and the project's goals as
 # "meets"/"misses" (tests/bench/bench.mjs).
@@ -34,6 +34,9 @@
 #      backup  export and import of a 200 MB store (OPFS) against raw
 #              secretstream (libsodium.js), and the importing Worker's wasm
 #              memory after a 16 MB and a 200 MB import
+#      relay   the relay (web/relay) on loopback: store + retrieve per
+#              second and long-poll delivery p50/p99, against a plain echo
+#              server on the same Node http stack
 #
 # The whole run takes about 10 minutes on 2 quiet CPUs once built; most of
 # it is filling 1,000,000 messages three times (OPFS, MEMFS, plain), 1000 per
