@@ -9,8 +9,10 @@ import { HushError } from '../../web/src/errors.js';
 import { ROOT } from './paths.mjs';
 
 const header = await readFile(new URL('core/include/hush.h', ROOT), 'utf8');
+// The HUSH_STATUS_LIST block only (other X-lists, e.g. message types, share its shape).
+const statusList = header.slice(header.indexOf('#define HUSH_STATUS_LIST'), header.indexOf('typedef enum'));
 const statusInHeader = Object.fromEntries(
-  [...header.matchAll(/X\((\w+),\s*(-?\d+),/g)].map(([, name, value]) => [name, Number(value)]));
+  [...statusList.matchAll(/X\((\w+),\s*(-?\d+),/g)].map(([, name, value]) => [name, Number(value)]));
 const exportsList = (await readFile(new URL('wasm/exports.txt', ROOT), 'utf8'))
   .split('\n').filter((line) => /^[a-z_0-9]+$/.test(line));
 
