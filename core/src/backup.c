@@ -96,15 +96,20 @@ export_step(hush_backup_export *x)
     switch (x->stage) {
     case X_IDENTITY: {
         bk_identity r;
+        int step;
         rc = prepare(x->db, &x->rows, "SELECT seed, created_at, name FROM identities WHERE id = ?", x->identity);
-        if (rc == HUSH_OK && (rc = sqlite3_step(x->rows)) == SQLITE_ROW && sqlite3_column_bytes(x->rows, 0) == 16) {
-            memcpy(r.seed, sqlite3_column_blob(x->rows, 0), 16);
-            r.created_at = sqlite3_column_int64(x->rows, 1);
-            copy_text(r.name, sizeof r.name, sqlite3_column_text(x->rows, 2));
-            rc = bk_put_identity(x->enc, &r);
-            sodium_memzero(&r, sizeof r);
-        } else if (rc != HUSH_OK) {
-            rc = rc == SQLITE_DONE ? HUSH_ERR_NOT_FOUND : hush_store_status(rc);
+        if (rc == HUSH_OK) {
+            step = sqlite3_step(x->rows);
+            if (step == SQLITE_ROW && sqlite3_column_bytes(x->rows, 0) == 16) {
+                memcpy(r.seed, sqlite3_column_blob(x->rows, 0), 16);
+                r.created_at = sqlite3_column_int64(x->rows, 1);
+                copy_text(r.name, sizeof r.name, sqlite3_column_text(x->rows, 2));
+                rc = bk_put_identity(x->enc, &r);
+                sodium_memzero(&r, sizeof r);
+            } else {
+                rc = step == SQLITE_ROW ? HUSH_ERR_STORE_DAMAGED : step == SQLITE_DONE ? HUSH_ERR_NOT_FOUND
+                                                                                       : hush_store_status(step);
+            }
         }
         sqlite3_finalize(x->rows);
         x->rows = NULL;
