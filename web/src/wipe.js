@@ -4,6 +4,9 @@
 // for what page JS cannot reach). Each step runs even if another failed:
 // a wipe that stops half-way is worse than one that reports an error.
 
+import { wipeElectronShell } from './wipe-electron.js';
+import { wipeExtensionStorage } from './wipe-extension.js';
+
 const STEP_BUDGET_MS = 2000; // the longest a wipe waits on any one deletion
 
 async function each(promises) {
@@ -129,5 +132,9 @@ export async function wipePageStorage({ clearSiteDataUrl = null, keepStorage = f
       errors.push(error);
     }
   }
+  // The shells' own storage (chrome.storage; Electron's userData), last:
+  // Electron's main process relaunches the app once its wipe is done.
+  errors.push(...await wipeExtensionStorage());
+  errors.push(...await wipeElectronShell({ keepStorage }));
   return errors;
 }
