@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { CHROMIUM, FLAGS, screenshot, server, stopServer } from './browser.mjs';
 import { blankPage, openHush, call, originStorage } from './harness.mjs';
-import { PIN, createPin, typeCode } from './app-steps.mjs';
+import { PIN, createIdentity, createPin, send, startConversation, typeCode } from './app-steps.mjs';
 import { dataKeyFrom, decryptablePages, filesContaining, findLockFiles, parseLockFile } from './forensics.mjs';
 import { buildExtension, unpackedExtensionId } from '../../web/extension/build.mjs';
 import { startRelay } from '../../web/relay/relay.js';
@@ -162,19 +162,19 @@ async function assertNoExtensionStorage(browser, page) {
   }
 }
 
-// A vault with a PIN (typed in the app), a duress code, an identity and a
-// message holding the canary (through the app's test facade).
+// A vault made through the app's screens: a PIN, an identity, a
+// conversation with a message holding the canary; the duress code through
+// the app's test facade (its Settings dialog is tested in app.test.mjs).
 async function vaultWithCanary(page, canary, { duress = false } = {}) {
   await createPin(page);
-  return page.evaluate(async ([text, withDuress]) => {
+  await createIdentity(page, 'Source');
+  await startConversation(page, 'Editor');
+  await send(page, `${canary} the source's name`);
+  return page.evaluate(async (withDuress) => {
     const { hush } = window.hushDemo;
     if (withDuress) await hush.setDuressCode(withDuress);
-    const identity = await hush.createIdentity({ name: 'source' });
-    for (let i = 0; i < 4; i++) {
-      await hush.addMessage(identity.id, { conversation: 'editor', sender: 'editor', body: `${text} #${i}`, sentAt: Date.now() });
-    }
-    return identity;
-  }, [canary, duress ? DURESS : null]);
+    return (await hush.identities())[0];
+  }, duress ? DURESS : null);
 }
 
 test('extension: lock from the popup, the duress code, nothing left in the profile', { timeout: 120_000 }, async () => {
@@ -206,14 +206,24 @@ test('extension: lock from the popup, the duress code, nothing left in the profi
     assert.equal(plantedStorage.opfs.length, 2, 'control: the vault and the planted file');
     await screenshot(app, 'ext-app-vault');
 
+    // "Open Hush" with Hush open shows its tab rather than a second one,
+    // and the popup closes itself, as a real one does.
+    const opener = await openPopup(browser);
+    const openerClosed = opener.waitForEvent('close');
+    await opener.getByRole('button', { name: 'Open Hush' }).click();
+    await openerClosed;
+    assert.equal(browser.context.pages().filter((p) => p.url().includes('/app/')).length, 1, 'no second Hush tab');
+
     // 2. Lock from the popup.
     const popup = await openPopup(browser);
     assert.equal(await popupState(popup), 'Unlocked');
     await screenshot(popup, 'ext-popup-unlocked');
     await popup.getByRole('button', { name: 'Lock now' }).click();
-    await popup.locator('#state-text', { hasText: 'Locked' }).waitFor();
+    await popup.locator('#state-text', { hasText: /^Locked$/ }).waitFor();
     assert.match(await popup.locator('#state-detail').innerText(), /encrypted/);
     await screenshot(popup, 'ext-popup-locked');
+    await popup.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(popup, 'ext-popup-locked-dark');
     await app.bringToFront();
     await app.locator('#screen-locked hush-lock').waitFor();
     assert.equal(await app.evaluate(() => window.hushDemo.hush.state), 'locked');
@@ -248,7 +258,7 @@ test('extension: lock from the popup, the duress code, nothing left in the profi
     const popupAgain = await openPopup(browser);
     assert.equal(await popupState(popupAgain), 'Unlocked');
     await popupAgain.getByRole('button', { name: 'Lock now' }).click();
-    await popupAgain.locator('#state-text', { hasText: 'Locked' }).waitFor();
+    await popupAgain.locator('#state-text', { hasText: /^Locked$/ }).waitFor();
     assert.deepEqual(browser.errors, []);
     await browser.close({ keepProfile: true });
 

@@ -13,7 +13,7 @@ const $ = (id) => document.getElementById(id);
 
 function show(state) {
   const [text, detail] = TEXT[state] ?? TEXT.closed;
-  $('state').dataset.state = state in TEXT ? state : 'locked';
+  $('state').dataset.state = state in TEXT ? state : 'closed';
   $('state-text').textContent = text;
   $('state-detail').textContent = detail;
   $('lock-now').disabled = state !== 'unlocked';
@@ -32,9 +32,17 @@ $('lock-now').addEventListener('click', async () => {
   $('lock-now').disabled = true;
   show(await ask('lock'));
 });
+// The Hush tab if one is open (a second one would only say "open in
+// another tab"), else a new one. Neither needs the "tabs" permission.
 $('open-app').addEventListener('click', async () => {
-  const url = chrome.runtime.getURL('app/index.html');
-  await chrome.tabs.create({ url });
+  const app = chrome.runtime.getURL('app/');
+  const [open] = (await chrome.runtime.getContexts({ contextTypes: ['TAB'] })).filter((c) => c.documentUrl?.startsWith(app));
+  if (open) {
+    await chrome.tabs.update(open.tabId, { active: true });
+    await chrome.windows.update(open.windowId, { focused: true }).catch(() => {});
+  } else {
+    await chrome.tabs.create({ url: chrome.runtime.getURL('app/index.html') });
+  }
   window.close();
 });
 // The page tells of changes (an auto-lock while the popup is open).

@@ -2,7 +2,12 @@
 // which the web wipe does not reach. Hush keeps nothing there, but an
 // older version or another part of the extension might have, and Chrome
 // keeps it in a LevelDB that holds old values until compacted, so it is
-// cleared anyway. Outside an extension this does nothing.
+// cleared anyway. Outside an extension this does nothing, and so it does
+// in Hush's own extension, which asks for no "storage" permission (so
+// chrome.storage is undefined there). An extension that adds it must clear
+// it from a page or its service worker as well: an offscreen document,
+// where the remote deletion runs with no window open, gets only
+// chrome.runtime.
 export async function wipeExtensionStorage() {
   const storage = globalThis.chrome?.storage;
   if (!storage) return [];
