@@ -4,12 +4,14 @@
 // In a browser there is no bridge and this does nothing.
 //
 // keepStorage (after a duress unlock): the new vault's files must stay, so
-// the main process clears everything but them and does not relaunch.
+// the main process clears everything but them and does not relaunch. The
+// bridge takes a boolean only; a truthy stray value is taken as keep, as a
+// full wipe relaunches the app and must never happen by mistake.
 export async function wipeElectronShell({ keepStorage = false } = {}) {
   const bridge = globalThis.hushShell;
   if (typeof bridge?.wipe !== 'function') return [];
   try {
-    await bridge.wipe({ keepStorage });
+    await bridge.wipe({ keepStorage: Boolean(keepStorage) });
     return [];
   } catch (error) {
     return [error];
