@@ -678,3 +678,24 @@ test('the whole path: wipeElectronShell -> preload bridge -> ipcMain handler -> 
     if (saved === undefined) delete globalThis.hushShell; else globalThis.hushShell = saved;
   }
 });
+
+// After a duress unlock hush.js sets the new vault's files aside and asks
+// wipePageStorage for a full Clear-Site-Data (keepStorage false), but the
+// vault stays (keepVault): the shell must then keep its storage and not
+// relaunch, or the new vault is lost and the app looks freshly wiped.
+test('wipePageStorage: after a duress unlock the shell is asked to keep storage, whatever Clear-Site-Data does', async () => {
+  const { wipePageStorage } = await import('../../web/src/wipe.js');
+  const saved = { hushShell: globalThis.hushShell, navigator: Object.getOwnPropertyDescriptor(globalThis, 'navigator') };
+  const asked = [];
+  globalThis.hushShell = { wipe: async (request) => { asked.push(request); } };
+  Object.defineProperty(globalThis, 'navigator', { value: {}, configurable: true }); // no service workers here
+  try {
+    await wipePageStorage({ keepStorage: false, keepVault: true });
+    await wipePageStorage({ keepStorage: false, keepVault: false });
+    await wipePageStorage({ keepStorage: true });
+    assert.deepEqual(asked, [{ keepStorage: true }, { keepStorage: false }, { keepStorage: true }]);
+  } finally {
+    if (saved.hushShell === undefined) delete globalThis.hushShell; else globalThis.hushShell = saved.hushShell;
+    if (saved.navigator) Object.defineProperty(globalThis, 'navigator', saved.navigator); else delete globalThis.navigator;
+  }
+});

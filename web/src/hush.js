@@ -468,7 +468,7 @@ export class Hush extends EventTarget {
       const { clearSiteDataUrl } = this.#options;
       const aside = keepVault && clearSiteDataUrl ? (await this.#post('suspendFiles')).suspended : false;
       try {
-        errors.push(...(await wipePageStorage({ clearSiteDataUrl, keepStorage: keepVault && !aside })).map(String));
+        errors.push(...(await wipePageStorage({ clearSiteDataUrl, keepStorage: keepVault && !aside, keepVault })).map(String));
       } finally {
         if (aside) await this.#post('resumeFiles');
       }

@@ -110,9 +110,13 @@ function expireCookies() {
   }
 }
 
-// keepStorage (after a duress unlock): Clear-Site-Data is asked for the
-// cache and cookies only, as "storage" would take the new vault's files.
-export async function wipePageStorage({ clearSiteDataUrl = null, keepStorage = false } = {}) {
+// keepStorage: Clear-Site-Data is asked for the cache and cookies only, as
+// "storage" would take the new vault's files. keepVault (after a duress
+// unlock): the new vault stays, whether or not its files were set aside
+// for this wipe; it decides what the shells keep, since Electron's full
+// wipe deletes the profile and relaunches, and must never follow a duress
+// code (the files set aside would be lost and the app would look wiped).
+export async function wipePageStorage({ clearSiteDataUrl = null, keepStorage = false, keepVault = keepStorage } = {}) {
   const errors = [];
   try { localStorage.clear(); } catch (error) { errors.push(error); }
   try { sessionStorage.clear(); } catch (error) { errors.push(error); }
@@ -135,6 +139,6 @@ export async function wipePageStorage({ clearSiteDataUrl = null, keepStorage = f
   // The shells' own storage (chrome.storage; Electron's userData), last:
   // Electron's main process relaunches the app once its wipe is done.
   errors.push(...await wipeExtensionStorage());
-  errors.push(...await wipeElectronShell({ keepStorage }));
+  errors.push(...await wipeElectronShell({ keepStorage: keepVault }));
   return errors;
 }
