@@ -11,9 +11,15 @@ source "$root/emsdk-config/env.sh"
   emcmake cmake -S "$root" -B "$root/build/wasm" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$root/build/wasm" -j"$(nproc)" --target hush-core hush-core-simd hush-core-debug
 mkdir -p "$root/build/relay-data"
+# The relay answers the app's origins, the Electron shell's (hush://app) and
+# any in HUSH_RELAY_ORIGINS (comma-separated: the extension's
+# chrome-extension://<id>, which web/extension/build.mjs prints).
+origins=(--origin "http://${HUSH_HOST:-127.0.0.1}:${HUSH_PORT:-8080}" --origin "http://localhost:${HUSH_PORT:-8080}"
+  --origin "hush://app")
+IFS=',' read -ra extra <<<"${HUSH_RELAY_ORIGINS:-}"
+for origin in "${extra[@]}"; do [[ -n $origin ]] && origins+=(--origin "$origin"); done
 node "$root/web/relay/server.mjs" --port "${HUSH_RELAY_PORT:-8081}" --host "${HUSH_HOST:-127.0.0.1}" \
-  --data "$root/build/relay-data" --origin "http://${HUSH_HOST:-127.0.0.1}:${HUSH_PORT:-8080}" \
-  --origin "http://localhost:${HUSH_PORT:-8080}" &
+  --data "$root/build/relay-data" "${origins[@]}" &
 relay=$!
 trap 'kill "$relay" 2>/dev/null || true' EXIT INT TERM
 node "$root/web/serve.mjs"
