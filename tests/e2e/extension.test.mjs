@@ -141,6 +141,16 @@ function plantInExtension(page, text) {
   }, text);
 }
 
+// The examiner's scan of the closed profile's raw files: no needle in any
+// file, and the old lock file with the right PIN opens no page.
+async function assertProfileClean(profileDir, { needles, oldLock, pageCount }) {
+  const hits = await filesContaining(profileDir, needles);
+  assert.deepEqual(hits.map(([file, i]) => [file.slice(profileDir.length), i]), [],
+    'needles: 0 canary, 1 old salt, 2-9 old slots, 10-17 old trustee slots');
+  const afterScan = await decryptablePages(profileDir, { lockFile: oldLock, code: PIN, pageCount });
+  assert.deepEqual(afterScan.pages.map((p) => p.path), [], 'the old keys open nothing');
+}
+
 // The needles of an image taken before a wipe: the canary, the old lock
 // file's salt and slots, and its trustee region's slots.
 function needlesOf(lockBytes, canary) {
@@ -262,11 +272,7 @@ test('extension: lock from the popup, the duress code, nothing left in the profi
     assert.deepEqual(browser.errors, []);
     await browser.close({ keepProfile: true });
 
-    const hits = await filesContaining(browser.profileDir, needles);
-    assert.deepEqual(hits.map(([file, i]) => [file.slice(browser.profileDir.length), i]), [],
-      'needles: 0 canary, 1 old salt, 2-9 old slots, 10-17 old trustee slots');
-    const afterScan = await decryptablePages(browser.profileDir, { lockFile: oldLock, code: PIN, pageCount: beforeScan.pageCount });
-    assert.deepEqual(afterScan.pages.map((p) => p.path), [], 'the old keys open nothing');
+    await assertProfileClean(browser.profileDir, { needles, oldLock, pageCount: beforeScan.pageCount });
     // Deleted IndexedDB and localStorage records can linger in Chromium's
     // LevelDB files until it compacts them; an extension has no
     // Clear-Site-Data to make it delete them. Hush keeps nothing there.
@@ -361,11 +367,7 @@ test('extension: a friend\'s remote deletion arrives with no extension page open
     assert.deepEqual(browser.errors, []);
     await browser.close({ keepProfile: true });
 
-    const hits = await filesContaining(browser.profileDir, needles);
-    assert.deepEqual(hits.map(([file, i]) => [file.slice(browser.profileDir.length), i]), [],
-      'needles: 0 canary, 1 old salt, 2-9 old slots, 10-17 old trustee slots');
-    const afterScan = await decryptablePages(browser.profileDir, { lockFile: oldLock, code: PIN, pageCount: beforeScan.pageCount });
-    assert.deepEqual(afterScan.pages.map((p) => p.path), [], 'the old keys open nothing');
+    await assertProfileClean(browser.profileDir, { needles, oldLock, pageCount: beforeScan.pageCount });
   } finally {
     await browser.close().catch(() => {});
   }
