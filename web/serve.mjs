@@ -5,25 +5,29 @@
 //   /                 -> /app/
 //   /clear-site-data  answers with Clear-Site-Data: "*" (or ?types=a,b), so the browser drops
 //                     what page JS cannot reach (HTTP cache, HttpOnly cookies)
+//   /app/index.html   names the relay in <meta name="hush-relay">: the relayUrl given, else
+//                     port 8081 (HUSH_RELAY_PORT) of the host the page was asked from, so a
+//                     second device on the network reaches the same relay
 import { createServer } from 'node:http';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('.', import.meta.url));
+const APP_PAGE = join(ROOT, 'app', 'index.html');
 const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8',
   '.mjs': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
   '.wasm': 'application/wasm', '.json': 'application/json', '.png': 'image/png', '.svg': 'image/svg+xml',
 };
+// wasm needs 'wasm-unsafe-eval'; nothing else runs but our own files.
+// connect-src: the relay, and the person's WebDAV folder for backups (any
+// https server; plain http on this machine only, as in the tests).
+const csp = (relayOrigin) => "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; " +
+  `connect-src 'self' https: http://127.0.0.1:* http://localhost:* ${relayOrigin}; ` +
+  "style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 const SECURITY_HEADERS = {
-  // wasm needs 'wasm-unsafe-eval'; nothing else runs but our own files.
-  // connect-src: the person's WebDAV folder for backups (any https
-  // server; plain http on this machine only, as in the tests).
-  'Content-Security-Policy': "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; " +
-    "connect-src 'self' https: http://127.0.0.1:* http://localhost:*; " +
-    "style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Referrer-Policy': 'no-referrer',
   'X-Content-Type-Options': 'nosniff',
@@ -41,8 +45,18 @@ function cacheFor(pathname) {
   return pathname.startsWith('/src/') || pathname.startsWith('/dist/') ? { 'Cache-Control': 'max-age=86400' } : {};
 }
 
-async function handle(req, res) {
+// The relay this page is to use: the one given, else port relayPort of
+// the host the browser asked (a name or address, nothing else).
+function relayFor(req, { relayUrl, relayPort }) {
+  if (relayUrl) return new URL(relayUrl).origin;
+  const host = (req.headers.host ?? '127.0.0.1').replace(/:\d+$/, '');
+  return `http://${/^[A-Za-z0-9.-]+$|^\[[0-9a-fA-F:]+\]$/.test(host) ? host : '127.0.0.1'}:${relayPort}`;
+}
+
+async function handle(req, res, options) {
   const url = new URL(req.url, 'http://localhost');
+  const relay = relayFor(req, options);
+  const headers = { ...SECURITY_HEADERS, 'Content-Security-Policy': csp(relay) };
   if (url.pathname === '/') {
     res.writeHead(302, { Location: `/app/${url.search}` }).end();
     return;
@@ -51,7 +65,7 @@ async function handle(req, res) {
     // ?types=cache,cookies: after a duress unlock the new vault's files
     // must stay, so "storage" is left out.
     const types = (url.searchParams.get('types') ?? '').split(',').filter((t) => CLEAR_TYPES.includes(t));
-    res.writeHead(204, { ...SECURITY_HEADERS, 'Clear-Site-Data': types.length ? types.map((t) => `"${t}"`).join(', ') : '"*"' }).end();
+    res.writeHead(204, { ...headers, 'Clear-Site-Data': types.length ? types.map((t) => `"${t}"`).join(', ') : '"*"' }).end();
     return;
   }
   let path = normalize(join(ROOT, decodeURIComponent(url.pathname)));
@@ -66,12 +80,21 @@ async function handle(req, res) {
     res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
     return;
   }
-  res.writeHead(200, { ...SECURITY_HEADERS, ...cacheFor(url.pathname), 'Content-Type': TYPES[extname(path)] ?? 'application/octet-stream' });
+  const type = TYPES[extname(path)] ?? 'application/octet-stream';
+  if (path === APP_PAGE) {
+    const page = (await readFile(path, 'utf8')).replace('<meta name="hush-relay" content="">', `<meta name="hush-relay" content="${relay}">`);
+    res.writeHead(200, { ...headers, 'Content-Type': type }).end(page);
+    return;
+  }
+  res.writeHead(200, { ...headers, ...cacheFor(url.pathname), 'Content-Type': type });
   createReadStream(path).pipe(res);
 }
 
-export function startServer({ port = 0, host = '127.0.0.1' } = {}) {
-  const server = createServer((req, res) => handle(req, res).catch(() => res.writeHead(500).end()));
+// relayUrl: where the app finds the relay (tests start their own);
+// otherwise port relayPort of the page's host, where web/serve.sh starts it.
+export function startServer({ port = 0, host = '127.0.0.1', relayUrl = null, relayPort = 8081 } = {}) {
+  const options = { relayUrl, relayPort };
+  const server = createServer((req, res) => handle(req, res, options).catch(() => res.writeHead(500).end()));
   return new Promise((resolve) => server.listen(port, host, () => {
     resolve({ server, url: `http://${host}:${server.address().port}` });
   }));
@@ -79,6 +102,7 @@ export function startServer({ port = 0, host = '127.0.0.1' } = {}) {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const port = Number(process.env.HUSH_PORT ?? 8080);
-  const { url } = await startServer({ port, host: process.env.HUSH_HOST ?? '127.0.0.1' });
+  const relayPort = Number(process.env.HUSH_RELAY_PORT ?? 8081);
+  const { url } = await startServer({ port, host: process.env.HUSH_HOST ?? '127.0.0.1', relayPort });
   console.log(`Hush is served at ${url}/`);
 }

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import puppeteer from 'puppeteer-core';
 import { startServer } from '../../web/serve.mjs';
+import { startRelay } from '../../web/relay/relay.js';
 
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 export const FIREFOX = process.env.FIREFOX ?? '/usr/bin/firefox-esr';
@@ -28,14 +29,26 @@ export const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-
 let shared = null;
 
 // One server per test process; the origin stays the same across launches,
-// which the persistence tests need.
-export async function server() {
-  shared ??= await startServer();
+// which the persistence tests need. With relay: true the project's relay
+// runs too, on its own port with a fresh data directory, and the app is
+// pointed at it; without, the app is pointed at a port nothing answers on
+// (the messenger offline, as at a border).
+export async function server({ relay = false } = {}) {
+  if (!shared) {
+    const origins = []; // filled in once the app's origin is known
+    const relayServer = relay ? await startRelay({ dataDir: await mkdtemp(join(tmpdir(), 'hush-relay-')), origins }) : null;
+    const web = await startServer({ relayUrl: relayServer?.url ?? 'http://127.0.0.1:9' });
+    origins.push(web.url);
+    shared = { ...web, relay: relayServer };
+  }
   return shared;
 }
 
 export async function stopServer() {
-  if (shared) await new Promise((resolve) => shared.server.close(resolve));
+  if (shared) {
+    await new Promise((resolve) => shared.server.close(resolve));
+    await shared.relay?.close();
+  }
   shared = null;
 }
 
