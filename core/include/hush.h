@@ -289,6 +289,24 @@ int hush_messages(hush_vault *vault, int64_t identity, const char *conversation,
                   int limit, int64_t now_ms, char **json);
 /* ids_json: a JSON array of message ids. Starts after-read timers. */
 int hush_messages_mark_read(hush_vault *vault, int64_t identity, const char *ids_json, int64_t now_ms);
+/* Delivery state of an outgoing message (its peerState in hush_messages;
+ * a received message has none). PENDING: stored here, the relay has not
+ * accepted it yet; SENT: the relay accepted it; DELIVERED, READ: the
+ * peer's delivery and read receipts. */
+#define HUSH_PEER_STATES(X) X(PENDING, 0) X(SENT, 1) X(DELIVERED, 2) X(READ, 3)
+enum {
+#define HUSH_PS_ITEM(name, value) HUSH_PEER_##name = value,
+    HUSH_PEER_STATES(HUSH_PS_ITEM)
+#undef HUSH_PS_ITEM
+};
+#define HUSH_PEER_STATE_BATCH 100  /* sent times per call */
+/* Raises to state (SENT..READ) the outgoing messages of the conversation
+ * whose sent time is one of sent_times (1..HUSH_PEER_STATE_BATCH of them;
+ * receipts name messages by sent time). A state never goes down, and an
+ * expired message is never touched. Returns how many messages changed
+ * (>= 0), or HUSH_ERR_ARGUMENT (bad count or state: nothing changed). */
+int hush_messages_mark_peer_state(hush_vault *vault, int64_t identity, const char *conversation,
+                                  const int64_t *sent_times, size_t count, int state, int64_t now_ms);
 int hush_conversations(hush_vault *vault, int64_t identity, int64_t now_ms, char **json);
 /* Starts a conversation with no messages (nothing if it exists). */
 int hush_conversation_add(hush_vault *vault, int64_t identity, const char *conversation);

@@ -22,8 +22,17 @@
  * file's clock, the stored clock, every caller's time): turning the clock
  * back changes nothing; the sweep stores it.
  *
+ * DELIVERY STATE
+ * An outgoing message carries peer_state: pending until the relay accepts
+ * it, then sent, delivered and read as the peer's receipts arrive, which
+ * name messages by sent time. It is raised, never lowered: receipts can
+ * arrive late, twice or out of order, and a read receipt must not be
+ * undone by a delivery receipt that follows it.
+ *
  * SCHEMA
- * PRAGMA user_version is the schema version; MIGRATIONS lists the steps.
+ * PRAGMA user_version is the schema version; MIGRATIONS lists the steps,
+ * each applied once in its own transaction; a step is never edited once
+ * released, a change is a new step.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -123,6 +132,12 @@ static const char *const MIGRATIONS[] = {
      * target's credentials, say), never in a backup. */
     ("CREATE TABLE partial(identity INTEGER PRIMARY KEY REFERENCES identities(id) ON DELETE CASCADE);"
      "CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"),
+    /* 4: peer_state, the delivery state of an outgoing message
+     * (HUSH_PEER_STATES: 0 pending, 1 sent, 2 delivered, 3 read); it only
+     * goes up (hush_messages_mark_peer_state). Received messages keep 0.
+     * Outgoing messages stored before this step start as pending: nothing
+     * recorded that the relay took them. */
+    "ALTER TABLE messages ADD COLUMN peer_state INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define COUNT(a) ((int) (sizeof(a) / sizeof((a)[0])))
@@ -709,7 +724,7 @@ hush_message_add(hush_vault *v, int64_t identity, const char *conversation, cons
 #define MESSAGE_JSON                                                                              \
     "json_object('id', id, 'conversation', conversation, 'sender', sender, 'body', body,"         \
     " 'sentAt', sent_at, 'receivedAt', received_at, 'outgoing', json(iif(outgoing, 'true', 'false')),"\
-    " 'readAt', read_at, 'expiresAt', expires_at,"                                                  \
+    " 'readAt', read_at, 'expiresAt', expires_at, 'peerState', iif(outgoing, peer_state, NULL),"   \
     " 'disappearing', json_object('mode', mode, 'seconds', seconds),"                             \
     " 'attachments', (SELECT json_group_array(json_object('id', a.id, 'name', a.name, 'type', a.mime," \
     " 'size', a.size)) FROM attachments a WHERE a.message = m.id))"
@@ -747,6 +762,47 @@ hush_messages_mark_read(hush_vault *v, int64_t identity, const char *ids_json, i
                       " WHERE id IN (SELECT value FROM json_each(?1) WHERE type = 'integer') AND identity = ?2"
                       " AND read_at IS NULL AND outgoing = 0 AND (expires_at IS NULL OR expires_at > ?3)",
                       NULL, ids_json, NULL, 2, identity, store_now(s, now_ms));
+}
+
+int
+hush_messages_mark_peer_state(hush_vault *v, int64_t identity, const char *conversation,
+                              const int64_t *sent_times, size_t count, int state, int64_t now_ms)
+{
+    hush_store *s;
+    sqlite3_stmt *st = NULL;
+    sqlite3_str *sql;
+    char *text;
+    size_t i;
+    int rc;
+
+    if (sent_times == NULL || count < 1 || count > HUSH_PEER_STATE_BATCH || state < HUSH_PEER_SENT ||
+        state > HUSH_PEER_READ) {
+        return HUSH_ERR_ARGUMENT;
+    }
+    if (!valid_text(conversation, 256)) return HUSH_ERR_MESSAGE;
+    if ((rc = identity_get(v, identity, &s)) != HUSH_OK) return rc;
+    /* One UPDATE, so one transaction and one commit. peer_state < ?4 makes
+     * it max(peer_state, state) and leaves the rows it would not raise
+     * unwritten, so the count is of messages that changed. */
+    if ((sql = sqlite3_str_new(s->db)) == NULL) return HUSH_ERR_NOMEM;
+    sqlite3_str_appendall(sql, "UPDATE messages SET peer_state = ?4 WHERE identity = ?1 AND conversation = ?2"
+                               " AND outgoing = 1 AND peer_state < ?4 AND (expires_at IS NULL OR expires_at > ?3)"
+                               " AND sent_at IN (?5");
+    for (i = 1; i < count; i++) sqlite3_str_appendall(sql, ",?");
+    sqlite3_str_appendall(sql, ")");
+    if ((text = sqlite3_str_finish(sql)) == NULL) return HUSH_ERR_NOMEM;
+    rc = sqlite3_prepare_v2(s->db, text, -1, &st, NULL);
+    sqlite3_free(text);
+    if (rc != SQLITE_OK) return sqlite_status(rc);
+    sqlite3_bind_int64(st, 1, identity);
+    sqlite3_bind_text(st, 2, conversation, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, store_now(s, now_ms));
+    sqlite3_bind_int(st, 4, state);
+    for (i = 0; i < count; i++) sqlite3_bind_int64(st, 5 + (int) i, sent_times[i]);
+    rc = sqlite3_step(st);
+    rc = rc == SQLITE_DONE ? sqlite3_changes(s->db) : rc == SQLITE_ROW ? HUSH_ERR_STORE : sqlite_status(rc);
+    sqlite3_finalize(st);
+    return rc;
 }
 
 int

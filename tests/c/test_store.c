@@ -5,7 +5,9 @@
  * a clear error and change nothing; a commit cut short at any step leaves
  * the old or the new database (fault injection, and SIGKILL of a writer);
  * a deleted row leaves no page that still decrypts to it; identities do not
- * see each other. */
+ * see each other. An outgoing message's delivery state only goes up, only
+ * for the identity, conversation and sent times named, and an older
+ * database gains it when opened. */
 #include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,7 +20,9 @@
 
 #include <sodium.h>
 
+#include "../../core/src/store_internal.h"
 #include "../../core/src/store_vfs.h"
+#include "../../core/src/vault_internal.h"
 #include "check.h"
 #include "hush.h"
 
@@ -238,6 +242,223 @@ test_attachments(void)
     CHECK_EQ_INT(foreign, 0);
     hush_vault_close(v);
     free(data);
+}
+
+/* ---- delivery state of outgoing messages ------------------------------- */
+
+/* The message's peer_state as stored (read straight from the table, so an
+ * expired message can be seen too); -1 if there is no such message. */
+static int
+stored_peer_state(hush_vault *v, int64_t id)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int state = -1;
+
+    CHECK_EQ_INT(hush_store_db(v, &db, 0), HUSH_OK);
+    if (db && sqlite3_prepare_v2(db, "SELECT peer_state FROM messages WHERE id = ?", -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, id);
+        if (sqlite3_step(st) == SQLITE_ROW) state = sqlite3_column_int(st, 0);
+    }
+    sqlite3_finalize(st);
+    return state;
+}
+
+/* The "peerState" hush_messages reports for message id: its number, -1 for
+ * null, -2 if the message is not listed, -3 if it has no such field. */
+static int
+listed_peer_state(hush_vault *v, int64_t identity, const char *conversation, int64_t id, int64_t now)
+{
+    char *json = NULL, key[48];
+    const char *start, *at, *next;
+    int state = -2;
+
+    CHECK_EQ_INT(hush_messages(v, identity, conversation, 0, 500, now, &json), HUSH_OK);
+    if (json == NULL) return state;
+    snprintf(key, sizeof key, "{\"id\":%lld,", (long long) id);
+    if ((start = strstr(json, key)) != NULL) {
+        at = strstr(start, "\"peerState\":");
+        next = strstr(start + 1, "{\"id\":"); /* its first attachment, or the next message */
+        /* The field of this message, not a later one's. */
+        if (at != NULL && (next == NULL || at < next)) {
+            at += strlen("\"peerState\":");
+            state = strncmp(at, "null", 4) == 0 ? -1 : atoi(at);
+        } else {
+            state = -3;
+        }
+    }
+    hush_free(json);
+    return state;
+}
+
+static void
+test_peer_state(void)
+{
+    hush_vault *v;
+    int64_t a, b, out1, out2, out3, in2, other_conv, other_id, timed, many[HUSH_PEER_STATE_BATCH + 1];
+    char *before = NULL, *after = NULL;
+    int i;
+
+    fresh_dir();
+    v = unlocked_vault(1);
+    CHECK_EQ_INT(hush_identity_create(v, "alice", NULL, &a), HUSH_OK);
+    CHECK_EQ_INT(hush_identity_create(v, "bob", NULL, &b), HUSH_OK);
+    CHECK_EQ_INT(hush_message_add(v, a, "bob", "me", (const uint8_t *) "one", 3, T0 + 1, 1, -1, 0, T0, &out1), HUSH_OK);
+    CHECK_EQ_INT(hush_message_add(v, a, "bob", "me", (const uint8_t *) "two", 3, T0 + 2, 1, -1, 0, T0, &out2), HUSH_OK);
+    CHECK_EQ_INT(hush_message_add(v, a, "bob", "me", (const uint8_t *) "three", 5, T0 + 3, 1, -1, 0, T0, &out3), HUSH_OK);
+    /* Same sent times elsewhere: a received message, another conversation,
+     * another identity. None is the sender's copy named by the receipt. */
+    CHECK_EQ_INT(hush_message_add(v, a, "bob", "bob", (const uint8_t *) "reply", 5, T0 + 2, 0, -1, 0, T0, &in2), HUSH_OK);
+    CHECK_EQ_INT(hush_message_add(v, a, "carol", "me", (const uint8_t *) "hi", 2, T0 + 1, 1, -1, 0, T0, &other_conv), HUSH_OK);
+    CHECK_EQ_INT(hush_message_add(v, b, "bob", "me", (const uint8_t *) "hi", 2, T0 + 1, 1, -1, 0, T0, &other_id), HUSH_OK);
+
+    /* New outgoing messages are pending; received ones have no state. */
+    CHECK_EQ_INT(listed_peer_state(v, a, "bob", out1, T0), HUSH_PEER_PENDING);
+    CHECK_EQ_INT(listed_peer_state(v, a, "bob", in2, T0), -1);
+
+    {   /* Refused, and nothing changes: no count, too many, a state out of
+         * range (pending cannot be set), no array, a bad conversation, no
+         * such identity. */
+        int64_t times[2] = { T0 + 1, T0 + 2 };
+        for (i = 0; i <= HUSH_PEER_STATE_BATCH; i++) many[i] = T0 + 3;
+        CHECK_EQ_INT(hush_messages(v, a, "bob", 0, 500, T0, &before), HUSH_OK);
+        CHECK_EQ_INT(hush_messages_mark_peer_state(v, a, "bob", times, 0, HUSH_PEER_SENT, T0), HUSH_ERR_ARGUMENT);
+        CHECK_EQ_INT(hush_messages_mark_peer_state(v, a, "bob", many, HUSH_PEER_STATE_BATCH + 1, HUSH_PEER_SENT, T0),
+                     HUSH_ERR_ARGUMENT);
+        CHECK_EQ_INT(hush_messages_mark_peer_state(v, a, "bob", times, 2, HUSH_PEER_PENDING, T0), HUSH_ERR_ARGUMENT);
+        CHECK_EQ_INT(hush_messages_mark_peer_state(v, a, "bob", times, 2, HUSH_PEER_READ + 1, T0), HUSH_ERR_ARGUMENT);
+        CHECK_EQ_INT(hush_messages_mark_peer_state(v, a, "bob", times, 2, -1, T0), HUSH_ERR_ARGUMENT);
+        CHECK_EQ_INT(hush_messages_mark_peer_state(v, a, "bob", NULL, 2, HUSH_PEER_SENT, T0), HUSH_ERR_ARGUMENT);
+        CHECK_EQ_INT(hush_messages_mark_peer_state(v, a, "", times, 2, HUSH_PEER_SENT, T0), HUSH_ERR_MESSAGE);
+        CHECK_EQ_INT(hush_messages_mark_peer_state(v, 999, "bob", times, 2, HUSH_PEER_SENT, T0), HUSH_ERR_NOT_FOUND);
+        CHECK_EQ_INT(hush_messages(v, a, "bob", 0, 500, T0, &after), HUSH_OK);
+        CHECK(before && after && strcmp(before, after) == 0);
+        hush_free(before);
+        hush_free(after);
+        CHECK_EQ_INT(stored_peer_state(v, out3), HUSH_PEER_PENDING);
+
+        /* Sent: only alice's own copies in this conversation. */
+        CHECK_EQ_INT(hush_messages_mark_peer_state(v, a, "bob", times, 2, HUSH_PEER_SENT, T0), 2);
+        CHECK_EQ_INT(listed_peer_state(v, a, "bob", out1, T0), HUSH_PEER_SENT);
+        CHECK_EQ_INT(listed_peer_state(v, a, "bob", out2, T0), HUSH_PEER_SENT);
+        CHECK_EQ_INT(listed_peer_state(v, a, "bob", out3, T0), HUSH_PEER_PENDING);
+        CHECK_EQ_INT(listed_peer_state(v, a, "bob", in2, T0), -1);
+        CHECK_EQ_INT(stored_peer_state(v, in2), 0);
+        CHECK_EQ_INT(listed_peer_state(v, a, "carol", other_conv, T0), HUSH_PEER_PENDING);
+        CHECK_EQ_INT(listed_peer_state(v, b, "bob", other_id, T0), HUSH_PEER_PENDING);
+
+        /* Raised only: read, then a late delivery receipt for both, then
+         * a sent again: two changes in all, never a step down. */
+        CHECK_EQ_INT(hush_messages_mark_peer_state(v, a, "bob", times + 1, 1, HUSH_PEER_READ, T0), 1);
+        CHECK_EQ_INT(hush_messages_mark_peer_state(v, a, "bob", times, 2, HUSH_PEER_DELIVERED, T0), 1);
+        CHECK_EQ_INT(hush_messages_mark_peer_state(v, a, "bob", times, 2, HUSH_PEER_DELIVERED, T0), 0);
+        CHECK_EQ_INT(hush_messages_mark_peer_state(v, a, "bob", times, 2, HUSH_PEER_SENT, T0), 0);
+        CHECK_EQ_INT(listed_peer_state(v, a, "bob", out1, T0), HUSH_PEER_DELIVERED);
+        CHECK_EQ_INT(listed_peer_state(v, a, "bob", out2, T0), HUSH_PEER_READ);
+    }
+    /* A full batch (the same time 100 times) is accepted. */
+    CHECK_EQ_INT(hush_messages_mark_peer_state(v, a, "bob", many, HUSH_PEER_STATE_BATCH, HUSH_PEER_DELIVERED, T0), 1);
+    CHECK_EQ_INT(listed_peer_state(v, a, "bob", out3, T0), HUSH_PEER_DELIVERED);
+    CHECK_EQ_INT(listed_peer_state(v, a, "bob", in2, T0), -1);
+
+    /* It survives closing and reopening. */
+    hush_vault_close(v);
+    v = unlocked_vault(0);
+    CHECK_EQ_INT(listed_peer_state(v, a, "bob", out1, T0), HUSH_PEER_DELIVERED);
+    CHECK_EQ_INT(listed_peer_state(v, a, "bob", out2, T0), HUSH_PEER_READ);
+    CHECK_EQ_INT(listed_peer_state(v, b, "bob", other_id, T0), HUSH_PEER_PENDING);
+
+    /* An expired message is never touched, swept or not; the store's clock
+     * counts, not the caller's (an earlier time changes nothing). */
+    {
+        int64_t at = T0 + 10;
+        CHECK_EQ_INT(hush_message_add(v, a, "bob", "me", (const uint8_t *) "gone", 4, at, 1, HUSH_DISAPPEAR_AFTER_SEND, 5,
+                                      T0, &timed), HUSH_OK);
+        CHECK_EQ_INT(listed_peer_state(v, a, "bob", timed, T0), HUSH_PEER_PENDING);
+        CHECK_EQ_INT(hush_messages_mark_peer_state(v, a, "bob", &at, 1, HUSH_PEER_SENT, at + 5000), 0);
+        CHECK_EQ_INT(hush_messages_mark_peer_state(v, a, "bob", &at, 1, HUSH_PEER_SENT, T0), 0);
+        CHECK_EQ_INT(stored_peer_state(v, timed), HUSH_PEER_PENDING);
+        CHECK_EQ_INT(listed_peer_state(v, a, "bob", timed, T0), -2);
+    }
+    CHECK_EQ_INT(hush_store_check(v, a), HUSH_OK);
+    hush_vault_close(v);
+}
+
+static int
+commit_to_vault(void *ctx, uint64_t counter)
+{
+    return hush_vault_store_committed(ctx, counter, (uint64_t) T0) == HUSH_OK ? 0 : -1;
+}
+
+/* A store written by an older Hush (schema steps 1..old, with rows), then
+ * opened by this one: the missing steps are applied, the rows kept, and
+ * their outgoing messages are pending. */
+static void
+migrate_from(int old)
+{
+    hush_vault *v;
+    hush_vfs_files f;
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    uint8_t key[32];
+    char *sql = NULL;
+    int version = -1, i;
+    int64_t at = T0 + 1;
+
+    fresh_dir();
+    v = unlocked_vault(1);
+    f.pages = pages_path;
+    f.journal = journal_path;
+    f.min_counter = hush_vault_store_counter(v);
+    f.on_commit = commit_to_vault;
+    f.ctx = v;
+    crypto_kdf_derive_from_key(key, sizeof key, 1, "hushvdb_", hush_vault_dek(v));
+    CHECK_EQ_INT(hush_vfs_open_db(&db, &f, key), HUSH_OK);
+    sodium_memzero(key, sizeof key);
+    if (db == NULL) { hush_vault_close(v); return; }
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+        version = sqlite3_column_int(st, 0);
+    }
+    sqlite3_finalize(st);
+    CHECK_EQ_INT(version, 0); /* nothing opened the store before */
+    for (i = 0; i < old; i++) CHECK_EQ_INT(sqlite3_exec(db, HUSH_STORE_MIGRATIONS[i], NULL, NULL, NULL), SQLITE_OK);
+    sql = sqlite3_mprintf(
+        "PRAGMA user_version=%d;"
+        "INSERT INTO identities(id, name, seed, created_at) VALUES (1, 'old', randomblob(16), %lld);"
+        "INSERT INTO conversations(identity, id) VALUES (1, 'bob');"
+        "INSERT INTO messages(identity, conversation, sender, body, sent_at, received_at, outgoing, read_at)"
+        " VALUES (1, 'bob', 'me', 'mine', %lld, %lld, 1, %lld), (1, 'bob', 'bob', 'theirs', %lld, %lld, 0, NULL);",
+        old, (long long) T0, (long long) at, (long long) T0, (long long) at, (long long) at, (long long) T0);
+    CHECK_EQ_INT(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_free(sql);
+    sqlite3_close(db);
+    db = NULL;
+
+    CHECK_EQ_INT(listed_peer_state(v, 1, "bob", 1, T0), HUSH_PEER_PENDING);
+    CHECK_EQ_INT(listed_peer_state(v, 1, "bob", 2, T0), -1);
+    CHECK_EQ_INT(hush_store_db(v, &db, 0), HUSH_OK);
+    version = -1;
+    if (db && sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+        version = sqlite3_column_int(st, 0);
+    }
+    sqlite3_finalize(st);
+    CHECK_EQ_INT(version, HUSH_STORE_MIGRATION_COUNT);
+    CHECK_EQ_INT(hush_messages_mark_peer_state(v, 1, "bob", &at, 1, HUSH_PEER_SENT, T0), 1);
+    CHECK_EQ_INT(listed_peer_state(v, 1, "bob", 1, T0), HUSH_PEER_SENT);
+    CHECK_EQ_INT(listed_peer_state(v, 1, "bob", 2, T0), -1);
+    CHECK_EQ_INT(hush_store_check(v, 1), HUSH_OK);
+    hush_vault_close(v);
+    /* ...and the migrated store opens again as it is. */
+    v = unlocked_vault(0);
+    CHECK_EQ_INT(listed_peer_state(v, 1, "bob", 1, T0), HUSH_PEER_SENT);
+    hush_vault_close(v);
+}
+
+static void
+test_peer_state_migration(void)
+{
+    migrate_from(2);                              /* before partial and settings */
+    migrate_from(HUSH_STORE_MIGRATION_COUNT - 1); /* the version just before delivery state */
 }
 
 /* ---- the VFS directly, on one database under a known key ------------- */
@@ -612,6 +833,8 @@ main(void)
     if (sodium_init() < 0 || hush_init() != HUSH_OK) return 1;
     test_round_trip_and_isolation();
     test_attachments();
+    test_peer_state();
+    test_peer_state_migration();
     test_secure_delete_in_place();
     test_commit_cut_short();
     test_sigkill_writer();

@@ -1,6 +1,7 @@
 // The store in the wasm build under Node (MEMFS), through web/src/core.js:
-// identities and recovery phrases, messages and isolation, attachments, and
-// disappearing messages driven by an injected clock.
+// identities and recovery phrases, messages and isolation, attachments,
+// disappearing messages driven by an injected clock, and the delivery state
+// of outgoing messages.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadCore } from '../../web/src/core.js';
@@ -123,6 +124,36 @@ test('disappearing: each mode and start rule, hard limit, setting change, rollba
   // the clock set back after seeing a later time: nothing comes back
   assert.deepEqual(seen('s', T0), []);
   assert.deepEqual(seen('c', u), ['new']);
+});
+
+test('delivery state: outgoing only, raised never lowered, bad batches refused', async () => {
+  const { vault } = await unlockedVault();
+  const me = vault.createIdentity('me');
+  const other = vault.createIdentity('other');
+  const add = (identity, conversation, sentAt, outgoing) =>
+    vault.addMessage(identity, { conversation, sender: outgoing ? 'me' : conversation, body: 'x', sentAt, outgoing }, T0);
+  const mine = [add(me, 'bob', T0 + 1, true), add(me, 'bob', T0 + 2, true)];
+  const theirs = add(me, 'bob', T0 + 1, false);
+  const elsewhere = [add(me, 'carol', T0 + 1, true), add(other, 'bob', T0 + 1, true)];
+  const state = (identity, conversation, id) => vault.messages(identity, conversation, {}, T0).find((m) => m.id === id).peerState;
+
+  assert.equal(state(me, 'bob', mine[0]), 0, 'pending');
+  assert.equal(state(me, 'bob', theirs), null, 'a received message has none');
+  assert.equal(vault.markPeerState(me, 'bob', [T0 + 1, T0 + 2], 1, T0), 2);
+  assert.equal(vault.markPeerState(me, 'bob', [T0 + 2], 3, T0), 1);
+  assert.equal(vault.markPeerState(me, 'bob', [T0 + 1, T0 + 2], 2, T0), 1, 'read stays read');
+  assert.deepEqual(mine.map((id) => state(me, 'bob', id)), [2, 3]);
+  assert.equal(state(me, 'bob', theirs), null);
+  assert.equal(state(me, 'carol', elsewhere[0]), 0);
+  assert.equal(state(other, 'bob', elsewhere[1]), 0);
+
+  for (const [times, value] of [[[], 1], [Array(101).fill(T0 + 1), 3], [[T0 + 1], 0], [[T0 + 1], 4]]) {
+    assert.throws(() => vault.markPeerState(me, 'bob', times, value, T0), { code: 'ERR_ARGUMENT' });
+  }
+  assert.throws(() => vault.markPeerState(me, 'bob', [T0 + 1.5], 3, T0), { code: 'ERR_ARGUMENT' });
+  assert.throws(() => vault.markPeerState(me, 'bob\0', [T0 + 1], 3, T0), { code: 'ERR_ARGUMENT' });
+  assert.deepEqual(mine.map((id) => state(me, 'bob', id)), [2, 3], 'nothing changed');
+  assert.equal(vault.markPeerState(me, 'bob', Array(100).fill(T0 + 1), 3, T0), 1, 'a full batch');
 });
 
 test('a NUL inside a string is refused, not cut short by C', async () => {

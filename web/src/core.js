@@ -348,6 +348,20 @@ export class Vault {
       this.core.check(this.#m._hush_messages_mark_read(this.handle, BigInt(identity), json, BigInt(now))));
   }
 
+  // Raises the outgoing messages of the conversation sent at one of
+  // sentTimes (1..100 ms timestamps) to state (1 sent, 2 delivered, 3 read;
+  // hush.h HUSH_PEER_STATES); never lowers one. Returns how many changed.
+  markPeerState(identity, conversation, sentTimes, state, now = Date.now()) {
+    const times = Array.from(sentTimes, (t) => {
+      if (!Number.isSafeInteger(t)) throw new HushError('ERR_ARGUMENT', 'a sent time must be an integer (ms)');
+      return BigInt(t);
+    });
+    const bytes = new Uint8Array(BigInt64Array.from(times).buffer);
+    return this.core.withString(conversation, (conv) => this.core.withBytes(bytes, (ptr) => this.core.check(
+      this.#m._hush_messages_mark_peer_state(this.handle, BigInt(identity), conv, ptr, times.length, state, BigInt(now)))),
+    CONVERSATION);
+  }
+
   conversations(identity, now = Date.now()) {
     return this.#json((out) => this.#m._hush_conversations(this.handle, BigInt(identity), BigInt(now), out));
   }

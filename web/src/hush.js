@@ -528,14 +528,26 @@ export class Hush extends EventTarget {
   }
 
   // Newest first: [{ id, conversation, sender, body, sentAt, receivedAt,
-  // outgoing, readAt, expiresAt, disappearing, attachments }]. Never an
-  // expired message.
+  // outgoing, readAt, expiresAt, peerState, disappearing, attachments }].
+  // Never an expired message. peerState, for an outgoing message: 'pending'
+  // (stored here, the relay has not accepted it yet), 'sent' (the relay
+  // accepted it), 'delivered' or 'read' (the peer's receipts); null for a
+  // received message.
   messages(identityId, conversation, { before = 0, limit = 50 } = {}) {
     return this.#call('messages', [identityId, conversation, { before, limit }]);
   }
 
   markRead(identityId, ids) {
     return this.#call('markRead', [identityId, ids]);
+  }
+
+  // state: 'sent' | 'delivered' | 'read', for this conversation's outgoing
+  // messages sent at one of sentTimes (1..100 sentAt values; receipts name
+  // messages by sent time). A state only goes up: a late or repeated
+  // receipt changes nothing; expired messages are left alone. Resolves
+  // { updated }: how many messages changed.
+  markPeerState(identityId, conversation, sentTimes, state) {
+    return this.#call('markPeerState', [identityId, conversation, sentTimes, state]);
   }
 
   // Starts a conversation before its first message (no-op if it exists).

@@ -281,10 +281,18 @@ const ops = {
     return { id };
   },
   messages: async (identity, conversation, options) =>
-    (await read(() => vault.messages(identity, conversation, options, clock()))).map(namedMode),
+    (await read(() => vault.messages(identity, conversation, options, clock()))).map(namedMessage),
   async markRead(identity, ids) {
     await write(() => vault.markRead(identity, ids, clock()));
     armSweep();
+  },
+  async markPeerState(identity, conversation, sentTimes, state) {
+    if (!Array.isArray(sentTimes)) throw new HushError('ERR_ARGUMENT', 'sentTimes must be an array of sent times');
+    // 'pending' (0) and unknown names (-1) reach the core, which refuses
+    // them: one rule for which states can be set.
+    const updated = await write(() =>
+      vault.markPeerState(identity, conversation, sentTimes, PEER_STATES.indexOf(state), clock()));
+    return { updated };
   },
   addConversation: (identity, conversation) => write(() => vault.addConversation(identity, conversation)),
   conversations: async (identity) => (await read(() => vault.conversations(identity, clock()))).map(namedMode),
@@ -402,6 +410,14 @@ const MODES = ['off', 'after-send', 'after-read'];
 // The core speaks mode numbers (hush.h); the page speaks names.
 function namedMode(item) {
   return { ...item, disappearing: { mode: MODES[item.disappearing.mode], seconds: item.disappearing.seconds } };
+}
+
+// An outgoing message's delivery state (hush.h HUSH_PEER_STATES, in order);
+// a received message's is null.
+const PEER_STATES = ['pending', 'sent', 'delivered', 'read'];
+
+function namedMessage(message) {
+  return { ...namedMode(message), peerState: message.outgoing ? PEER_STATES[message.peerState] : null };
 }
 
 function modeValue(mode) {
