@@ -373,8 +373,11 @@ on_identity(void *ctx, const bk_identity *r)
     rc = SQLITE_OK;
     PREPARE(put_conversation, "INSERT INTO conversations(identity, id, mode, seconds) VALUES (?1, ?2, ?3, ?4)");
     PREPARE(put_conversation_if_new, "INSERT OR IGNORE INTO conversations(identity, id) VALUES (?, ?)");
+    /* A restored outgoing message is sent (peer_state 1, HUSH_PEER_SENT):
+     * it left before the backup, and pending would have the messenger
+     * send it again. The backup does not carry how far it got. */
     PREPARE(put_message, "INSERT INTO messages(identity, conversation, sender, body, sent_at, received_at, outgoing,"
-                         " read_at, mode, seconds, expires_at) VALUES (?,?,?,?,?,?,?,?,0,0,NULL)");
+                         " read_at, mode, seconds, expires_at, peer_state) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,0,0,NULL,?7)");
     PREPARE(put_attachment, "INSERT INTO attachments(message, name, mime, size) VALUES (?,?,?,?)");
     PREPARE(put_data, "INSERT INTO attachment_chunks(attachment, n, data) VALUES (?,?,?)");
     PREPARE(put_protected, "INSERT INTO protected(identity, person, secret, paired_at) VALUES (?,?,?,?)");

@@ -135,9 +135,11 @@ static const char *const MIGRATIONS[] = {
     /* 4: peer_state, the delivery state of an outgoing message
      * (HUSH_PEER_STATES: 0 pending, 1 sent, 2 delivered, 3 read); it only
      * goes up (hush_messages_mark_peer_state). Received messages keep 0.
-     * Outgoing messages stored before this step start as pending: nothing
-     * recorded that the relay took them. */
-    "ALTER TABLE messages ADD COLUMN peer_state INTEGER NOT NULL DEFAULT 0;",
+     * Outgoing messages stored before this step are marked sent: they
+     * were never meant for a relay, and a messenger that sends pending
+     * messages again must not send old history now. */
+    ("ALTER TABLE messages ADD COLUMN peer_state INTEGER NOT NULL DEFAULT 0;"
+     "UPDATE messages SET peer_state = 1 WHERE outgoing = 1;"),
 };
 
 #define COUNT(a) ((int) (sizeof(a) / sizeof((a)[0])))

@@ -392,7 +392,8 @@ commit_to_vault(void *ctx, uint64_t counter)
 
 /* A store written by an older Hush (schema steps 1..old, with rows), then
  * opened by this one: the missing steps are applied, the rows kept, and
- * their outgoing messages are pending. */
+ * their outgoing messages are sent (never pending: a messenger would send
+ * old history again). */
 static void
 migrate_from(int old)
 {
@@ -434,8 +435,9 @@ migrate_from(int old)
     sqlite3_close(db);
     db = NULL;
 
-    CHECK_EQ_INT(listed_peer_state(v, 1, "bob", 1, T0), HUSH_PEER_PENDING);
+    CHECK_EQ_INT(listed_peer_state(v, 1, "bob", 1, T0), HUSH_PEER_SENT);
     CHECK_EQ_INT(listed_peer_state(v, 1, "bob", 2, T0), -1);
+    CHECK_EQ_INT(stored_peer_state(v, 2), 0);
     CHECK_EQ_INT(hush_store_db(v, &db, 0), HUSH_OK);
     version = -1;
     if (db && sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
@@ -443,14 +445,14 @@ migrate_from(int old)
     }
     sqlite3_finalize(st);
     CHECK_EQ_INT(version, HUSH_STORE_MIGRATION_COUNT);
-    CHECK_EQ_INT(hush_messages_mark_peer_state(v, 1, "bob", &at, 1, HUSH_PEER_SENT, T0), 1);
-    CHECK_EQ_INT(listed_peer_state(v, 1, "bob", 1, T0), HUSH_PEER_SENT);
+    CHECK_EQ_INT(hush_messages_mark_peer_state(v, 1, "bob", &at, 1, HUSH_PEER_READ, T0), 1);
+    CHECK_EQ_INT(listed_peer_state(v, 1, "bob", 1, T0), HUSH_PEER_READ);
     CHECK_EQ_INT(listed_peer_state(v, 1, "bob", 2, T0), -1);
     CHECK_EQ_INT(hush_store_check(v, 1), HUSH_OK);
     hush_vault_close(v);
     /* ...and the migrated store opens again as it is. */
     v = unlocked_vault(0);
-    CHECK_EQ_INT(listed_peer_state(v, 1, "bob", 1, T0), HUSH_PEER_SENT);
+    CHECK_EQ_INT(listed_peer_state(v, 1, "bob", 1, T0), HUSH_PEER_READ);
     hush_vault_close(v);
 }
 

@@ -117,6 +117,10 @@ test('round trip into a fresh vault from the phrase alone; corrupt backups chang
   const m = a.vault.addMessage(id, { conversation: '05aa', sender: '05aa', body: 'untimed', sentAt: T0, outgoing: false, mode: 0 }, T0);
   a.vault.addAttachment(id, m, { name: 'photo.jpg', type: 'image/jpeg', data: photo });
   a.vault.addMessage(id, { conversation: '05aa', sender: 'me', body: 'timed 4 weeks', sentAt: T0, outgoing: true, mode: 1, seconds: 2419200 }, T0);
+  // Read by the peer; restored it reads sent (1), never pending (0), which
+  // would have the messenger send it again.
+  a.vault.addMessage(id, { conversation: '05bb', sender: 'me', body: 'mine, untimed', sentAt: T0 + 1, outgoing: true, mode: 0 }, T0);
+  a.vault.markPeerState(id, '05bb', [T0 + 1], 3, T0);
   const { bytes, estimate } = exportAll(a.vault, id);
   assert.ok(Math.abs(bytes.length - estimate) <= 65553, `estimate ${estimate} for ${bytes.length}`);
 
@@ -147,6 +151,8 @@ test('round trip into a fresh vault from the phrase alone; corrupt backups chang
   assert.equal(identity.sessionId, sessionId);
   const messages = b.vault.messages(restored, '05aa', {}, T0);
   assert.deepEqual(messages.map((x) => x.body), ['untimed']);
+  assert.equal(messages[0].peerState, null, 'received: no delivery state');
+  assert.deepEqual(b.vault.messages(restored, '05bb', {}, T0).map((x) => [x.body, x.peerState]), [['mine, untimed', 1]]);
   assert.deepEqual(Buffer.from(b.vault.attachment(restored, messages[0].attachments[0].id)), Buffer.from(photo));
   assert.throws(() => importAll(b.vault, phrase, bytes), (e) => e.code === 'ERR_IDENTITY_EXISTS');
 });
