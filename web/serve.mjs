@@ -24,8 +24,9 @@ const TYPES = {
 // wasm needs 'wasm-unsafe-eval'; nothing else runs but our own files.
 // connect-src: the relay, and the person's WebDAV folder for backups (any
 // https server; plain http on this machine only, as in the tests).
+const LOOPBACK = ['http://127.0.0.1:*', 'http://localhost:*'];
 const csp = (relayOrigin) => "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; " +
-  `connect-src 'self' https: http://127.0.0.1:* http://localhost:* ${relayOrigin}; ` +
+  `connect-src ${['\'self\'', 'https:', ...LOOPBACK, ...(covered(relayOrigin) ? [] : [relayOrigin])].join(' ')}; ` +
   "style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 const SECURITY_HEADERS = {
   'Cross-Origin-Opener-Policy': 'same-origin',
@@ -44,6 +45,9 @@ const CLEAR_TYPES = ['cache', 'cookies', 'storage', 'executionContexts'];
 function cacheFor(pathname) {
   return pathname.startsWith('/src/') || pathname.startsWith('/dist/') ? { 'Cache-Control': 'max-age=86400' } : {};
 }
+
+// A relay on this machine, or over https, is allowed already.
+const covered = (origin) => origin.startsWith('https:') || /^http:\/\/(127\.0\.0\.1|localhost):\d+$/.test(origin);
 
 // The relay this page is to use: the one given, else port relayPort of
 // the host the browser asked (a name or address, nothing else).
