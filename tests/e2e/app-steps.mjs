@@ -1,6 +1,7 @@
 // Steps of the demo app's journeys, shared by the end-to-end tests that
 // drive it through its screens (app.test.mjs, trust.test.mjs).
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { screenshot } from './browser.mjs';
 
 export const PHONE = { width: 390, height: 844 };
@@ -92,11 +93,20 @@ export async function finishCheck(page, words, positions = null) {
   return words;
 }
 
-export async function startConversation(page, name) {
+// A stand-in Session ID for a person the test names (the tests without a
+// relay never reach them), and how the app shortens one.
+export const peerId = (name) => `05${createHash('sha256').update(name).digest('hex')}`;
+export const shortId = (id) => `${id.slice(0, 6)}…${id.slice(-6)}`;
+
+// A conversation with a Session ID, or with the stand-in for a name.
+// Resolves to the Session ID.
+export async function startConversation(page, nameOrId) {
+  const id = /^05[0-9a-f]{64}$/.test(nameOrId) ? nameOrId : peerId(nameOrId);
   await page.getByRole('button', { name: 'New conversation' }).click();
-  await page.getByLabel('Name or Session ID of the other person').fill(name);
+  await page.getByLabel('Session ID of the other person').fill(id);
   await page.getByRole('button', { name: 'Start', exact: true }).click();
-  await page.locator('#conversation-title', { hasText: name }).waitFor();
+  await page.locator('#conversation-title', { hasText: shortId(id) }).waitFor();
+  return id;
 }
 
 export const messageItems = (page) => page.locator('#messages li');

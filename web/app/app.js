@@ -3,14 +3,18 @@
 // to the vault only through the facade (../src/hush.js).
 //
 // Modules: app.js (this file: opening the vault, screens, lock screens),
-// vault-view.js (identities, conversations, messages), identity-dialogs.js
-// (new identity with its phrase check, restore), settings.js, ui.js.
+// vault-view.js (identities, conversations, messages), messenger.js (the
+// relay: sending, receiving, receipts, wipe mailboxes), identity-dialogs.js
+// (new identity with its phrase check, restore), settings.js,
+// trust-dialog.js, backup-dialog.js, ui.js.
 //
 // Query parameters, for tests and demos:
 //   ?kdf=test          fast Argon2id for create() (opslimit 1, 8 KiB): never for real use
 //   ?flavour=simd|plain|debug   which build of the core to load
 //   ?autolock=<ms>     lock after this long without input (default 5 min)
-//   ?timers=test       adds 10-second disappearing timers to the picker
+//   ?timers=test       adds 5-second disappearing timers to the picker
+//   ?relay=<url>       the relay (else <meta name="hush-relay">, else http://127.0.0.1:8081)
+//   ?poll=<ms>         how often the wipe mailboxes are read (default 30 s)
 //   ?persistence=idbfs the IndexedDB fallback even where OPFS works
 //
 // Nothing a vault holds is kept outside it: no localStorage, no URL state;
@@ -25,8 +29,16 @@ import { IdentityDialogs } from './identity-dialogs.js';
 import { Settings } from './settings.js';
 import { TrustDialog } from './trust-dialog.js';
 import { BackupDialog, RestoreBackupDialog } from './backup-dialog.js';
+import { Messenger } from './messenger.js';
 
 const params = new URLSearchParams(location.search);
+
+// web/serve.mjs names the relay in the page; the extension and the desktop
+// shell, which serve the page themselves, reach the one web/serve.sh starts.
+function relayUrl() {
+  const given = params.get('relay') || document.querySelector('meta[name="hush-relay"]')?.content;
+  return given || 'http://127.0.0.1:8081';
+}
 
 function openOptions() {
   const options = { name: 'default', clearSiteDataUrl: '/clear-site-data', lockWhenHidden: false, autoLockMs: 5 * 60_000 };
@@ -64,6 +76,7 @@ function lockElement(props, label) {
 }
 
 let hush;
+let messenger;
 let vault;
 let settings;
 let trust;
@@ -71,6 +84,7 @@ let backups;
 
 // Leaving the vault: its content leaves the page first.
 function leaveVault() {
+  messenger?.stop();
   vault?.close();
   settings?.reset();
   trust?.reset();
@@ -179,11 +193,13 @@ async function start() {
     $('core-selftest').textContent = `failed: ${errorText(error)}`;
   }
 
+  const poll = Number(params.get('poll'));
+  messenger = new Messenger(hush, { url: relayUrl(), wipePollMs: poll >= 100 ? poll : 30_000 });
   const dialogs = new IdentityDialogs(hush);
-  vault = new VaultView(hush, { dialogs, params });
+  vault = new VaultView(hush, { dialogs, params, messenger });
   dialogs.vault = vault;
   settings = new Settings(hush, vault);
-  trust = new TrustDialog(hush, vault);
+  trust = new TrustDialog(hush, vault, messenger);
   backups = new BackupDialog(hush, vault);
   new RestoreBackupDialog(hush, {
     lockElement,
@@ -219,8 +235,20 @@ async function start() {
     drillNotice = `A test from a trusted friend arrived: the remote deletion from ${tested.friend.slice(0, 6)}…${tested.friend.slice(-6)} works.`;
     if (current === 'screen-vault') showDrillNotice();
   });
-  // The demo's stand-in for the relay (issue #11 replaces it): whatever
-  // arrives for this device, locked or not, goes to hush.receive().
+  // What the relay brings: messages for the open vault, trust requests and
+  // codes, and whether the relay answers.
+  messenger.addEventListener('message', ({ identity, conversation }) => {
+    if (current === 'screen-vault') vault.changed(identity, conversation);
+  });
+  messenger.addEventListener('trust', (event) => {
+    if (current === 'screen-vault') trust.arrived(event);
+  });
+  messenger.addEventListener('online', ({ online }) => {
+    $('relay-status').textContent = online ? '' : 'The relay cannot be reached. Messages wait here and go when it answers.';
+  });
+  messenger.start();
+  // A trust message carried by hand (no relay): whatever arrives for this
+  // device, locked or not, goes to hush.receive(), as the relay's do.
   window.hushDemo = { deliver: (text) => hush.receive(text) };
   // Tests (with the test KDF) reach the facade, e.g. to add an attachment,
   // which the demo's screens cannot yet.

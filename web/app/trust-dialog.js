@@ -2,9 +2,11 @@
 // (offer, their answer, the code to compare in person), see and revoke
 // them; see whom you protect, test the link (a drill), and wipe their
 // device (typed confirmation, then a 5-second countdown that can be
-// cancelled). Until the demo has its relay, messages are carried as base64
-// text the user copies; the relay will carry the same bytes.
-import { $, el, attempt, notify, openDialog, clearMessages, shortId } from './ui.js';
+// cancelled). Requests and answers go through the relay to the other
+// identity's mailbox, drills and wipes to the person's wipe mailbox
+// (messenger.js); when the relay cannot be reached, the same bytes are
+// shown as base64 text for the user to carry, and a pasted one is taken.
+import { $, el, attempt, notify, openDialog, clearMessages, showError, shortId } from './ui.js';
 
 const COUNTDOWN_S = 5;
 const toText = (bytes) => btoa(String.fromCharCode(...bytes));
@@ -13,12 +15,14 @@ const when = (ms) => new Date(ms).toLocaleString();
 export class TrustDialog {
   #hush;
   #vault;
+  #messenger;
   #expect = null; // what a pasted message is taken as: 'reply' after an offer, else an offer
   #countdown = null;
 
-  constructor(hush, vault) {
+  constructor(hush, vault, messenger) {
     this.#hush = hush;
     this.#vault = vault;
+    this.#messenger = messenger;
     $('trust-button').addEventListener('click', () => this.open());
     $('offer-form').addEventListener('submit', (event) => {
       event.preventDefault();
@@ -36,14 +40,35 @@ export class TrustDialog {
     this.#expect = null;
     for (const id of ['trust-incoming', 'trust-outgoing', 'friend-session-id']) $(id).value = '';
     $('trust-outgoing-box').hidden = true;
+    $('trust-by-hand').open = false;
     $('trust-code-box').hidden = true;
     $('trustee-list').replaceChildren();
     $('protected-list').replaceChildren();
+    $('trust-requests').replaceChildren();
+  }
+
+  // The relay brought a friend's request, or the answer to ours.
+  async arrived({ identity, friend, kind, code }) {
+    const open = $('trust-dialog').open;
+    if (kind === 'code') {
+      const text = `Compare this code with ${shortId(friend)}, in person: ${code}. If it differs, revoke the pairing.`;
+      if (open) {
+        this.#expect = null;
+        $('trust-outgoing-box').hidden = true;
+        this.#showCode(code);
+        notify(text);
+      } else this.#notice(text);
+    } else if (!open) {
+      this.#notice(`${shortId(friend)} asks you to be their trusted friend. Open Trusted friends to answer.`);
+    }
+    if (open && identity === this.#vault.identity?.id) await this.#render();
   }
 
   async open() {
     this.reset();
     await this.#render();
+    // By hand is for when the relay is known not to answer.
+    $('trust-by-hand').open = this.#messenger.online === false;
     openDialog($('trust-dialog'));
     $('trust-title').focus();
   }
@@ -62,13 +87,50 @@ export class TrustDialog {
       el('button', { type: 'button', class: 'button small', onclick: () => this.#drill(p) }, 'Test it'),
       el('button', { type: 'button', class: 'button small danger', onclick: () => this.#confirmWipe(p) }, 'Wipe their device'))));
     $('protected-empty').hidden = protectees.length > 0;
+    const identity = this.#vault.identity;
+    $('trust-requests').replaceChildren(...(identity ? this.#messenger.requests(identity.id) : []).map((r) => el('li', { class: 'item trust-item' },
+      el('span', { class: 'item-main' }, el('code', { class: 'session-id' }, shortId(r.friend)),
+        el('span', { class: 'quiet' }, ' asks you to be their trusted friend')),
+      el('button', { type: 'button', class: 'button small primary', onclick: (event) => this.#accept(r, event.currentTarget) }, 'Accept'))));
   }
 
-  #send(bytes, label, mailbox = null) {
+  async #accept(request, button) {
+    clearMessages($('trust-dialog'));
+    const result = await attempt(() => this.#messenger.acceptRequest(request.identity, request.friend), { button });
+    if (result.ok) {
+      this.#showCode(result.value.code);
+      notify(`Answer sent to ${shortId(request.friend)}. Compare the code with them.`);
+    } else if (result.error?.answer) {
+      this.#showCode(result.error.code);
+      this.#show(result.error.answer, 'The relay could not be reached. Send this answer back to your friend yourself');
+    }
+    await this.#render();
+  }
+
+  // Shown on the vault's screen until dismissed: news, not an error.
+  #notice(text) {
+    showError(text);
+    $('vault-notice').dataset.tone = 'info';
+  }
+
+  // Through the relay if it answers; else shown to be carried by hand.
+  async #send(deliver, bytes, { sent, unsent, mailbox = null }) {
+    try {
+      await deliver();
+      $('trust-outgoing-box').hidden = true;
+      notify(sent);
+    } catch {
+      showError('The relay could not be reached.');
+      this.#show(bytes, unsent, mailbox);
+    }
+  }
+
+  #show(bytes, label, mailbox = null) {
     $('trust-outgoing').value = toText(bytes);
     $('trust-outgoing-label').textContent = label;
     $('trust-mailbox').textContent = mailbox ? `Wipe mailbox: ${mailbox}` : '';
     $('trust-outgoing-box').hidden = false;
+    $('trust-by-hand').open = true;
   }
 
   #showCode(code) {
@@ -79,13 +141,17 @@ export class TrustDialog {
   async #offer(button) {
     clearMessages($('trust-dialog'));
     const identity = this.#vault.identity;
-    const result = await attempt(() => this.#hush.offerTrust(identity.id, $('friend-session-id').value.trim()), { button });
+    const friend = $('friend-session-id').value.trim().toLowerCase();
+    const result = await attempt(() => this.#hush.offerTrust(identity.id, friend), { button });
     if (!result.ok) return;
     this.#expect = 'reply';
     $('trust-code-box').hidden = true;
-    this.#send(result.value, 'Send this request to your friend, then paste their answer above');
-    notify('Request made. Send it to your friend.');
     await this.#render();
+    $('friend-session-id').value = '';
+    await this.#send(() => this.#messenger.sendPairing(identity.id, friend, result.value), result.value, {
+      sent: `Request sent to ${shortId(friend)}. When they accept, the code to compare shows here.`,
+      unsent: 'Send this request to your friend yourself, then paste their answer above',
+    });
   }
 
   // A pasted message: the answer to our request, or a friend's request.
@@ -102,7 +168,7 @@ export class TrustDialog {
     } else {
       const result = await attempt(() => this.#hush.acceptTrust(identity.id, text), { button });
       if (!result.ok) return;
-      this.#send(result.value.bytes, 'Send this answer back to your friend');
+      this.#show(result.value.bytes, 'Send this answer back to your friend');
       this.#showCode(result.value.code);
     }
     $('trust-incoming').value = '';
@@ -119,7 +185,12 @@ export class TrustDialog {
 
   async #drill(person) {
     const result = await attempt(() => this.#hush.makeDrill(person.id));
-    if (result.ok) this.#send(result.value.bytes, `Send this test to ${shortId(person.person)}: it checks the link and erases nothing`, result.value.mailbox);
+    if (!result.ok) return;
+    const { bytes, mailbox } = result.value;
+    await this.#send(() => this.#messenger.sendWipe(mailbox, bytes), bytes, {
+      mailbox, sent: `Test sent to ${shortId(person.person)}. It checks the link and erases nothing.`,
+      unsent: `Send this test to ${shortId(person.person)}: it checks the link and erases nothing`,
+    });
   }
 
   // A typed confirmation, then a countdown the user can still cancel.
@@ -134,7 +205,12 @@ export class TrustDialog {
         this.#countdown = null;
         $('wipe-countdown-box').hidden = true;
         const result = await attempt(() => this.#hush.makeRemoteWipe(person.id));
-        if (result.ok) this.#send(result.value.bytes, `Send this to ${shortId(person.person)} now: it wipes their device`, result.value.mailbox);
+        if (!result.ok) return;
+        const { bytes, mailbox } = result.value;
+        await this.#send(() => this.#messenger.sendWipe(mailbox, bytes), bytes, {
+          mailbox, sent: `Wipe sent to ${shortId(person.person)}. Their device erases everything when it next reads its wipe mailbox.`,
+          unsent: `Send this to ${shortId(person.person)} now: it wipes their device`,
+        });
         return;
       }
       $('countdown').textContent = `Wiping in ${left} s`;

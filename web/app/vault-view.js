@@ -1,17 +1,19 @@
 // The unlocked vault: the identity list, the current identity's
-// conversations, and the open conversation with its messages, composer,
-// disappearing-messages picker and countdowns. Holds what it shows only
-// while the vault is unlocked; close() empties the DOM and the state.
+// conversations (one per peer, named by its Session ID), and the open
+// conversation with its messages, their states (sent, delivered, read),
+// composer, disappearing-messages picker and countdowns. Holds what it
+// shows only while the vault is unlocked; close() empties the DOM and the
+// state. What goes to and comes from the relay is messenger.js's.
 import { $, el, icon, attempt, showError, notify, openDialog, countdown, duration, shortId, shortTime, timeElement } from './ui.js';
+import { SESSION_ID } from './messenger.js';
 
 // Session's timer values (DESIGN.md, "Disappearing messages").
 const AFTER_SEND = [43200, 86400, 604800, 1209600];
 const AFTER_READ = [300, 3600, 43200, 86400, 604800, 1209600];
-const TEST_SECONDS = 10;
+const TEST_SECONDS = 5;
 
-// There is no network yet: "Simulate reply" answers with one of these.
-const REPLIES = ['Got it, thanks.', 'Sounds good. Talk later.', 'Can you send that again?',
-  'On my way.', 'I will check and get back to you.', 'Understood.'];
+// An outgoing message's state, as shown.
+const STATE_TEXT = { sent: 'Sent', delivered: 'Delivered', read: 'Read' };
 
 const describeTimer = ({ mode, seconds }) =>
   mode === 'after-send' ? `${duration(seconds)} after sending`
@@ -19,6 +21,7 @@ const describeTimer = ({ mode, seconds }) =>
 
 export class VaultView {
   #hush;
+  #messenger;
   #dialogs;
   #testTimers;
   #identities = [];
@@ -29,10 +32,10 @@ export class VaultView {
   #ticker = 0;
   #loading = null; // the messages read in flight, so ticks do not pile up
   #reloadWanted = false;
-  #replies = 0;
 
-  constructor(hush, { dialogs, params }) {
+  constructor(hush, { dialogs, params, messenger }) {
     this.#hush = hush;
+    this.#messenger = messenger;
     this.#dialogs = dialogs;
     this.#testTimers = params.get('timers') === 'test';
     this.#wire();
@@ -63,7 +66,6 @@ export class VaultView {
       }
     });
     $('message-body').addEventListener('input', () => this.#fitComposer());
-    $('simulate-reply').addEventListener('click', (event) => this.#simulateReply(event.currentTarget));
     $('disappearing').addEventListener('change', () => this.#setTimer());
     // Messages that arrived while the page was hidden count as read once it shows.
     document.addEventListener('visibilitychange', () => {
@@ -100,7 +102,6 @@ export class VaultView {
     this.#conversations = [];
     this.#conversation = null;
     this.#shown.clear();
-    this.#replies = 0;
     this.#dialogs.reset();
     for (const id of ['identity-list', 'conversation-list', 'current-identity-name', 'current-session-id',
       'conversation-title', 'disappearing', 'disappearing-note', 'messages']) $(id).replaceChildren();
@@ -109,6 +110,15 @@ export class VaultView {
     $('vault-main').dataset.pane = 'list';
     $('pane-conversation').hidden = true;
     $('pane-empty').hidden = false;
+  }
+
+  // The relay brought something for a conversation (or a state changed).
+  changed(identity, conversation) {
+    if (identity !== this.#identity) return;
+    this.#loadConversations();
+    if (conversation !== this.#conversation) return;
+    this.#loadMessages();
+    this.#loadTimer(); // the other person may have changed it
   }
 
   // After disappearing messages went: read what is shown again.
@@ -126,6 +136,8 @@ export class VaultView {
     const { ok, value } = await attempt(() => this.#hush.identities());
     if (!ok) return;
     this.#identities = value;
+    // Each identity's mailbox is read while the vault is open.
+    this.#messenger.listen(value);
     const ids = value.map((identity) => identity.id);
     const next = ids.includes(select) ? select : ids.includes(this.#identity) ? this.#identity : ids[0] ?? null;
     // The current identity stays as it is, with its open conversation.
@@ -184,7 +196,7 @@ export class VaultView {
           'aria-current': conversation.id === this.#conversation ? 'true' : null,
           onclick: () => this.openConversation(conversation.id),
         },
-        el('span', { class: 'item-name' }, conversation.id),
+        el('span', { class: 'item-name mono', title: conversation.id }, shortId(conversation.id)),
         el('span', { class: 'item-sub' },
           conversation.lastMessageAt ? `Last message ${shortTime(conversation.lastMessageAt)}` : 'No messages'),
         timer || conversation.unread > 0
@@ -199,13 +211,17 @@ export class VaultView {
   }
 
   async #startConversation(button) {
-    const name = $('conversation-name').value.trim();
-    if (!name) {
-      showError('Enter a name or Session ID.');
+    const name = $('conversation-name').value.trim().toLowerCase();
+    if (!SESSION_ID.test(name)) {
+      showError(name ? 'That is not a Session ID: it has 66 characters, 0-9 and a-f, and starts with 05.' : 'Enter their Session ID.');
       $('conversation-name').focus();
       return;
     }
     const identity = this.#identity;
+    if (name === this.identity.sessionId) {
+      showError('That is this identity\'s own Session ID.');
+      return;
+    }
     if (!this.#conversations.some((c) => c.id === name)) {
       // A conversation exists once it has a row, before its first message.
       const { ok } = await attempt(() => this.#hush.addConversation(identity, name), { button });
@@ -221,13 +237,14 @@ export class VaultView {
     this.#conversation = id;
     this.#shown.clear();
     this.#renderConversations();
-    $('conversation-title').textContent = id;
-    $('message-label').textContent = `Message to ${id}`;
+    $('conversation-title').textContent = shortId(id);
+    $('conversation-title').title = id;
+    $('message-label').textContent = `Message to ${shortId(id)}`;
     $('message-body').value = '';
     this.#fitComposer();
     // A new list, so a screen reader does not read the whole history out as
     // if it had just arrived; only messages added later are announced.
-    const fresh = el('ol', { id: 'messages', class: 'messages', role: 'log', 'aria-label': `Messages with ${id}` });
+    const fresh = el('ol', { id: 'messages', class: 'messages', role: 'log', 'aria-label': `Messages with ${shortId(id)}` });
     $('messages').replaceWith(fresh);
     $('messages-empty').hidden = true;
     $('pane-empty').hidden = true;
@@ -275,6 +292,8 @@ export class VaultView {
         const marked = await attempt(() => this.#hush.markRead(identity, unread));
         if (stale()) return;
         if (marked.ok) {
+          const sentAt = read.value.filter((m) => unread.includes(m.id)).map((m) => m.sentAt);
+          for (let i = 0; i < sentAt.length; i += 100) this.#messenger.sendReceipt(identity, conversation, 'read', sentAt.slice(i, i + 100));
           read = await attempt(() => this.#hush.messages(identity, conversation, { limit: 50 }));
           if (!read.ok || stale()) return;
           this.#loadConversations();
@@ -317,6 +336,7 @@ export class VaultView {
       }
       shown.expiresAt = message.expiresAt;
       this.#renderCountdown(shown);
+      this.#renderState(shown, message);
       // The sender is shown at the start of each run of messages; within a
       // run it stays for screen readers only.
       const sameSender = previous && previous.outgoing === message.outgoing && previous.sender === message.sender;
@@ -334,15 +354,33 @@ export class VaultView {
 
   #messageItem(message) {
     const outgoing = message.outgoing;
-    const sender = el('p', { class: 'sender' }, outgoing ? 'You' : message.sender);
+    const sender = el('p', { class: 'sender' }, outgoing ? 'You' : shortId(message.sender));
     const count = el('span', {});
     const timer = el('span', { class: 'countdown', role: 'timer' }, icon('timer', 12), count);
+    const state = outgoing ? el('span', { class: 'state' }) : null;
     const item = el('li', { class: `msg ${outgoing ? 'out' : 'in'}`, dataset: { id: message.id } },
       sender,
       el('div', { class: 'bubble' },
         el('p', { class: 'body' }, message.body),
-        el('p', { class: 'meta' }, timer, timeElement(message.sentAt))));
-    return { item, sender, timer, count, expiresAt: message.expiresAt };
+        el('p', { class: 'meta' }, timer, timeElement(message.sentAt), state)));
+    return { item, sender, timer, count, state, expiresAt: message.expiresAt };
+  }
+
+  // Sending…, Not sent (with Try again), Sent, Delivered, Read.
+  #renderState({ state }, message) {
+    if (!state) return;
+    const sending = message.peerState === 'pending' && this.#messenger.sending(message.sentAt);
+    const key = message.peerState === 'pending' ? (sending ? 'sending' : 'failed') : message.peerState;
+    if (state.dataset.state === key) return;
+    state.dataset.state = key;
+    if (key === 'failed') {
+      const identity = this.#identity;
+      const conversation = this.#conversation;
+      state.replaceChildren('Not sent ', el('button', {
+        type: 'button', class: 'link retry',
+        onclick: (event) => attempt(() => this.#messenger.retry(identity, conversation, message), { button: event.currentTarget }),
+      }, 'Try again'));
+    } else state.replaceChildren(key === 'sending' ? 'Sending…' : STATE_TEXT[key] ?? '');
   }
 
   #renderCountdown(shown) {
@@ -387,25 +425,11 @@ export class VaultView {
     }
     const identity = this.#identity;
     const conversation = this.#conversation;
-    const { ok } = await attempt(() => this.#hush.addMessage(identity, {
-      conversation, sender: 'me', body, sentAt: Date.now(), outgoing: true,
-    }), { button: $('send-button') });
+    const { ok } = await attempt(() => this.#messenger.sendText(identity, conversation, body), { button: $('send-button') });
     if (!ok || identity !== this.#identity || conversation !== this.#conversation) return;
     box.value = '';
     this.#fitComposer();
     box.focus();
-    await this.#loadMessages({ scroll: 'sent' });
-    this.#loadConversations();
-  }
-
-  async #simulateReply(button) {
-    const identity = this.#identity;
-    const conversation = this.#conversation;
-    const body = REPLIES[this.#replies++ % REPLIES.length];
-    const { ok } = await attempt(() => this.#hush.addMessage(identity, {
-      conversation, sender: conversation, body, sentAt: Date.now(), outgoing: false,
-    }), { button });
-    if (!ok || identity !== this.#identity || conversation !== this.#conversation) return;
     await this.#loadMessages({ scroll: 'sent' });
     this.#loadConversations();
   }
@@ -461,6 +485,7 @@ export class VaultView {
     const { ok } = await attempt(() => this.#hush.setDisappearing(identity, conversation, { mode, seconds: Number(seconds) }));
     if (identity !== this.#identity || conversation !== this.#conversation) return;
     await this.#loadTimer();
+    if (ok) this.#messenger.sendTimer(identity, conversation, { mode, seconds: Number(seconds) });
     if (ok) notify(`Disappearing messages: ${describeTimer({ mode, seconds: Number(seconds) }).toLowerCase()}.`);
     this.#loadConversations();
   }
