@@ -16,6 +16,9 @@ mkdir -p "$root/build/relay-data"
 # chrome-extension://<id>, which web/extension/build.mjs prints).
 origins=(--origin "http://${HUSH_HOST:-127.0.0.1}:${HUSH_PORT:-8080}" --origin "http://localhost:${HUSH_PORT:-8080}"
   --origin "hush://app")
+# Served to the network (HUSH_HOST=0.0.0.0, say): each device reaches the app
+# by its own address for this machine, so any host on the app's port.
+[[ ${HUSH_HOST:-127.0.0.1} =~ ^(127\.0\.0\.1|localhost)$ ]] || origins+=(--origin "http://*:${HUSH_PORT:-8080}")
 IFS=',' read -ra extra <<<"${HUSH_RELAY_ORIGINS:-}"
 for origin in "${extra[@]}"; do [[ -n $origin ]] && origins+=(--origin "$origin"); done
 node "$root/web/relay/server.mjs" --port "${HUSH_RELAY_PORT:-8081}" --host "${HUSH_HOST:-127.0.0.1}" \

@@ -505,4 +505,14 @@ test('Clear-Site-Data and CORS', async () => {
   const badPre = await fetch(`${r.url}/storage_rpc/v1`, { method: 'OPTIONS', headers: { Origin: 'http://evil.example' } });
   assert.equal(badPre.status, 403);
   assert.equal(badPre.headers.get('access-control-allow-origin'), null);
+
+  // http://*:8080: the app served to the local network (serve.sh with HUSH_HOST=0.0.0.0).
+  const lan = await relay({ origins: ['http://*:8080'] });
+  for (const origin of ['http://192.168.1.20:8080', 'http://laptop.local:8080']) {
+    const answer = await post(lan.url, { method: 'info', params: {} }, { headers: { Origin: origin } });
+    assert.equal(answer.headers['access-control-allow-origin'], origin);
+  }
+  for (const origin of ['http://192.168.1.20:8081', 'https://192.168.1.20:8080', 'http://192.168.1.20']) {
+    assertError(await post(lan.url, { method: 'info', params: {} }, { headers: { Origin: origin } }), 403, 'origin_not_allowed');
+  }
 });

@@ -26,8 +26,23 @@ const BASE_HEADERS = {
   'Referrer-Policy': 'no-referrer',
 };
 
+// An allowed origin is exact, or http://*:PORT (any host on that scheme and
+// port: the app served to the local network, reached by whatever address
+// each device uses).
+function allows(pattern, origin) {
+  if (pattern === origin) return true;
+  const any = /^(https?):\/\/\*:(\d+)$/.exec(pattern);
+  if (!any) return false;
+  try {
+    const url = new URL(origin);
+    return url.protocol === `${any[1]}:` && url.port === any[2] && url.origin === origin;
+  } catch {
+    return false;
+  }
+}
+
 function corsHeaders(origin, allowed) {
-  if (!origin || !(allowed === '*' || allowed.includes(origin))) return null;
+  if (!origin || !(allowed === '*' || allowed.some((pattern) => allows(pattern, origin)))) return null;
   return { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' };
 }
 
