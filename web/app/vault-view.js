@@ -115,10 +115,12 @@ export class VaultView {
   // The relay brought something for a conversation (or a state changed).
   changed(identity, conversation) {
     if (identity !== this.#identity) return;
+    // The open conversation first: its read is what the person waits for.
+    if (conversation === this.#conversation) {
+      this.#loadMessages();
+      this.#loadTimer(); // the other person may have changed it
+    }
     this.#loadConversations();
-    if (conversation !== this.#conversation) return;
-    this.#loadMessages();
-    this.#loadTimer(); // the other person may have changed it
   }
 
   // After disappearing messages went: read what is shown again.
@@ -274,8 +276,10 @@ export class VaultView {
 
   // ---- messages --------------------------------------------------------------
 
-  // Reads the newest 50 messages, marks the incoming unread ones read (this
-  // starts their after-read timers), and shows them oldest first.
+  // Reads the newest 50 messages and shows them oldest first, then marks the
+  // incoming unread ones read (this starts their after-read timers) and
+  // shows their countdowns: what arrived is on screen before the commit
+  // that records it read.
   async #loadMessages({ scroll = 'auto' } = {}) {
     if (this.#loading) {
       this.#reloadWanted = true;
@@ -288,6 +292,7 @@ export class VaultView {
       let read = await attempt(() => this.#hush.messages(identity, conversation, { limit: 50 }));
       if (!read.ok || stale()) return;
       const unread = read.value.filter((m) => !m.outgoing && m.readAt === null).map((m) => m.id);
+      this.#renderMessages([...read.value].reverse(), scroll);
       if (unread.length > 0 && document.visibilityState === 'visible') {
         const marked = await attempt(() => this.#hush.markRead(identity, unread));
         if (stale()) return;
@@ -297,9 +302,9 @@ export class VaultView {
           read = await attempt(() => this.#hush.messages(identity, conversation, { limit: 50 }));
           if (!read.ok || stale()) return;
           this.#loadConversations();
+          this.#renderMessages(read.value.reverse(), scroll);
         }
       }
-      this.#renderMessages(read.value.reverse(), scroll);
     })();
     try {
       await this.#loading;

@@ -169,8 +169,12 @@ export async function startRelay({
       return sendError(res, E.badJson(), headers);
     }
     // The client going away (socket closed before the answer) aborts a long poll.
+    // (Only then: abort() makes a DOMException, which cost 5% of the relay's
+    // time when every answered request fired it.)
     const gone = new AbortController();
-    res.on('close', () => gone.abort());
+    res.on('close', () => {
+      if (!res.writableFinished) gone.abort();
+    });
     try {
       const result = await rpc.call(body, gone.signal);
       sendJson(res, 200, result, headers); // no-op when the client is gone
