@@ -92,6 +92,8 @@ test('Alice and Bob: chat, disappear, trust, remote wipe, backup, duress, restor
     await fromAlice.waitFor({ timeout: 10_000 });
     log(`Alice's first message listed on Bob's screen after ${(performance.now() - t0).toFixed(0)} ms`);
     await b.locator('#conversation-list .badge', { hasText: '1' }).waitFor();
+    // Told to a screen reader too (the conversation is not open).
+    await b.locator('#vault-status', { hasText: `New message from ${shortId(aliceId)}` }).waitFor({ state: 'attached' });
     await stateOf(a, 'Hello Bob').and(a.locator('[data-state="delivered"]')).waitFor({ timeout: 10_000 });
     await shots(a, 'journey-delivered');
     await fromAlice.click();

@@ -237,8 +237,8 @@ async function start() {
   });
   // What the relay brings: messages for the open vault, trust requests and
   // codes, and whether the relay answers.
-  messenger.addEventListener('message', ({ identity, conversation }) => {
-    if (current === 'screen-vault') vault.changed(identity, conversation);
+  messenger.addEventListener('message', ({ identity, conversation, incoming }) => {
+    if (current === 'screen-vault') vault.changed(identity, conversation, { incoming });
   });
   messenger.addEventListener('trust', (event) => {
     if (current === 'screen-vault') trust.arrived(event);

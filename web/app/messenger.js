@@ -15,7 +15,8 @@
 //   ('sent'); receipts raise it to 'delivered' and 'read'. One that could
 //   not be sent is sent again when the relay answers again.
 //
-// Events: 'message' { identity, conversation } (something to show changed),
+// Events: 'message' { identity, conversation, incoming } (something to
+// show changed; incoming: a new message from the other person),
 // 'trust' { identity, friend, kind: 'request' | 'code', code }, 'online'
 // { online }.
 import { RelayClient } from '../src/relay-client.js';
@@ -124,7 +125,7 @@ export class Messenger extends EventTarget {
     const message = await this.#hush.openMessage(identity.id, data);
     if (!message) return; // counted in hush.droppedMessages
     const peer = message.sender;
-    const changed = () => this.dispatchEvent(Object.assign(new Event('message'), { identity: identity.id, conversation: peer }));
+    const changed = (incoming = false) => this.dispatchEvent(Object.assign(new Event('message'), { identity: identity.id, conversation: peer, incoming }));
     switch (message.type) {
       case 'text': {
         if (await this.#have(identity.id, peer, message.sentAt)) break;
@@ -132,7 +133,7 @@ export class Messenger extends EventTarget {
           conversation: peer, sender: peer, body: new TextDecoder().decode(message.body),
           sentAt: message.sentAt, outgoing: false, disappearing: message.disappearing,
         });
-        changed();
+        changed(true);
         this.sendReceipt(identity.id, peer, 'delivered', [message.sentAt]);
         break;
       }

@@ -113,7 +113,13 @@ export class VaultView {
   }
 
   // The relay brought something for a conversation (or a state changed).
-  changed(identity, conversation) {
+  // A new message in the open conversation is announced by its log; one
+  // elsewhere, by the status region.
+  changed(identity, conversation, { incoming = false } = {}) {
+    if (incoming && conversation !== this.#conversation) {
+      const to = this.#identities.find((i) => i.id === identity);
+      notify(`New message from ${shortId(conversation)}${to && identity !== this.#identity ? ` to ${to.name}` : ''}.`);
+    }
     if (identity !== this.#identity) return;
     // The open conversation first: its read is what the person waits for.
     if (conversation === this.#conversation) {
