@@ -4,7 +4,9 @@
 //   1. both create a PIN and an identity;
 //   2. they add each other by Session ID and exchange messages, which go
 //      sent, delivered and read;
-//   3. a 5-second after-read timer deletes a message on both sides;
+//   3. a 5-second after-read timer deletes a message on both sides; a
+//      message sent while Bob is locked waits in the relay and shows after
+//      his unlock;
 //   4. Alice makes Bob her trusted friend through the relay; both see the
 //      same code;
 //   5. Alice locks;
@@ -120,6 +122,22 @@ test('Alice and Bob: chat, disappear, trust, remote wipe, backup, duress, restor
     for (const page of [a, b]) assert.ok(!(await bodies(page)).some((text) => text.includes('disappears')), 'gone on both sides');
     await a.getByLabel('Disappearing messages').selectOption({ label: 'Off' });
     await b.waitForFunction(() => document.querySelector('#disappearing')?.value === 'off:0', null, { timeout: 10_000 });
+
+    // While Bob is locked, Alice's message waits in the relay, sealed; his
+    // locked app does not read his mailbox, and opens it at the unlock.
+    await b.getByRole('button', { name: 'Lock', exact: true }).click();
+    await b.locator('#screen-locked hush-lock').waitFor();
+    const waiting = (await server()).relay.stats().messages;
+    await send(a, 'Sent while you were locked');
+    await stateOf(a, 'Sent while you were locked').and(a.locator('[data-state="sent"]')).waitFor({ timeout: 10_000 });
+    await b.waitForTimeout(1500);
+    assert.equal((await server()).relay.stats().messages, waiting + 1, 'it waits in the relay');
+    assert.equal(await b.evaluate(() => document.body.textContent.includes('Sent while you were locked')), false);
+    await typeCode(b, PIN);
+    await b.locator('#screen-vault').waitFor();
+    await b.locator('#conversation-list button', { hasText: shortId(aliceId) }).click();
+    await message(b, 'Sent while you were locked').waitFor({ timeout: 10_000 });
+    await stateOf(a, 'Sent while you were locked').and(a.locator('[data-state="read"]')).waitFor({ timeout: 10_000 });
 
     // 4. Alice makes Bob her trusted friend: the request and the answer go
     // through the relay; both see the same code.

@@ -81,3 +81,41 @@ test('a message through the relay, a signed long poll, delete; a wipe through a 
   assert.equal(outcome, 'wiped');
   assert.equal(alice.vault.state, 'new');
 });
+
+// A device whose clock is wrong (or a relay's): the client takes its
+// offset from the relay's answers, so its signed retrieve and its store
+// stay within the relay's bounds; the first request after a jump is made
+// again once after an info, and nothing is lost.
+test('a clock five minutes off either way: retrieve and store still work', async () => {
+  for (const skew of [5 * 60_000, -5 * 60_000]) {
+    const dataDir = await mkdtemp(join(tmpdir(), 'hush-relay-client-'));
+    const relay = await startRelay({ dataDir, now: () => Date.now() + skew });
+    cleanups.push(async () => { await relay.close(); await rm(dataDir, { recursive: true, force: true }); });
+    const alice = await person(3);
+    const bob = await person(4);
+    const aliceRelay = new RelayClient({ url: relay.url, hush: alice.hush });
+    const bobRelay = new RelayClient({ url: relay.url, hush: bob.hush });
+    const sealed = alice.vault.sealMessage(alice.id, bob.sessionId, { type: 'text', sentAt: T0, body: `skew ${skew}` });
+    const hash = await aliceRelay.store(bob.sessionId, sealed); // the first store is refused once when the device is ahead
+    const { messages } = await bobRelay.retrieve(bob.id, bob.sessionId); // refused once (stale), then signed with the relay's time
+    assert.deepEqual(messages.map((m) => m.hash), [hash], `skew ${skew}: the message arrives`);
+    // The offset is kept: a second round is not refused.
+    const again = await aliceRelay.store(bob.sessionId, alice.vault.sealMessage(alice.id, bob.sessionId, { type: 'text', sentAt: T0 + 1, body: 'again' }));
+    assert.deepEqual((await bobRelay.retrieve(bob.id, bob.sessionId)).messages.map((m) => m.hash), [again]);
+  }
+});
+
+test('without the offset the same relay refuses the retrieve (the control)', async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'hush-relay-client-'));
+  const relay = await startRelay({ dataDir, now: () => Date.now() + 5 * 60_000 });
+  cleanups.push(async () => { await relay.close(); await rm(dataDir, { recursive: true, force: true }); });
+  const bob = await person(5);
+  const t = Date.now();
+  const { signature, ed25519Pk } = await bob.hush.relaySign(bob.id, 'retrieve', String(t));
+  const response = await fetch(`${relay.url}/storage_rpc/v1`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ method: 'retrieve', params: { pubkey: bob.sessionId, timestamp: t, signature: Buffer.from(signature).toString('base64'), pubkey_ed25519: Buffer.from(ed25519Pk).toString('hex') } }),
+  });
+  assert.equal(response.status, 406);
+  assert.equal((await response.json()).error.code, 'stale_timestamp');
+});

@@ -25,6 +25,7 @@ export const SESSION_ID = /^05[0-9a-f]{64}$/;
 const LONG_POLL_MS = 25_000;
 const BACKOFF_MS = [1_000, 2_000, 5_000, 10_000, 30_000];
 const OFFER_BYTES = 234; // core/TRUST.md: a pairing offer; a reply is 162
+const MAX_REQUESTS = 16; // trust requests held for an answer; the oldest goes first
 
 const sentTimes = (body) => Array.from(new BigInt64Array(body.slice().buffer), Number);
 
@@ -43,7 +44,7 @@ export class Messenger extends EventTarget {
   #relay;
   #wipePollMs;
   #stopWipePolls = null;
-  #listening = new Map(); // identity id -> AbortController of its long poll
+  #listening = new Map(); // identity id -> { controller, mailbox } of its long poll
   #requests = new Map(); // `${identity}/${friend}` -> { identity, friend, bytes }: trust requests not yet answered
   #sending = new Set(); // sent times of the messages on their way to the relay
   online = null; // null until the relay was tried
@@ -65,16 +66,13 @@ export class Messenger extends EventTarget {
   // removed ones).
   listen(identities) {
     const ids = new Set(identities.map((identity) => identity.id));
-    for (const [id, controller] of this.#listening) {
-      if (!ids.has(id)) {
-        controller.abort();
-        this.#listening.delete(id);
-      }
+    for (const [id, poll] of this.#listening) {
+      if (!ids.has(id)) this.#end(id, poll);
     }
     for (const identity of identities) {
       if (this.#listening.has(identity.id)) continue;
       const controller = new AbortController();
-      this.#listening.set(identity.id, controller);
+      this.#listening.set(identity.id, { controller, mailbox: identity.sessionId });
       this.#poll(identity, controller.signal);
     }
   }
@@ -82,10 +80,15 @@ export class Messenger extends EventTarget {
   // Locked or wiped: no mailbox but the wipe mailboxes is read, and nothing
   // of the vault stays here.
   stop() {
-    for (const controller of this.#listening.values()) controller.abort();
-    this.#listening.clear();
+    for (const [id, poll] of this.#listening) this.#end(id, poll);
     this.#requests.clear();
     this.#sending.clear();
+  }
+
+  #end(id, { controller, mailbox }) {
+    controller.abort();
+    this.#relay.forget(mailbox);
+    this.#listening.delete(id);
   }
 
   requests(identityId) {
@@ -167,7 +170,10 @@ export class Messenger extends EventTarget {
   // our own request completes it and gives the code to compare.
   async #pairing(identityId, friend, bytes) {
     if (bytes.length === OFFER_BYTES) {
-      this.#requests.set(`${identityId}/${friend}`, { identity: identityId, friend, bytes });
+      const key = `${identityId}/${friend}`;
+      this.#requests.delete(key); // a repeated request counts as the newest
+      if (this.#requests.size >= MAX_REQUESTS) this.#requests.delete(this.#requests.keys().next().value);
+      this.#requests.set(key, { identity: identityId, friend, bytes });
       this.dispatchEvent(Object.assign(new Event('trust'), { identity: identityId, friend, kind: 'request' }));
       return;
     }

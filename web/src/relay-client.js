@@ -4,7 +4,10 @@
 // (hush.relaySign), which signs only the RPC's own strings, never other
 // bytes. Every answer's time goes into the vault's clock high-water mark
 // (hush.observeNetworkTime), as Session clients take their clock offset
-// from their storage servers.
+// from their storage servers. The same answers give the client its offset
+// from the relay's clock, so that the timestamps it signs and stores are
+// within the relay's ±60 s even on a device whose clock is wrong; a request
+// refused for its timestamp is made again once, after an info.
 //
 //   const relay = new RelayClient({ url: 'http://127.0.0.1:8081', hush });
 //   await relay.store(bobSessionId, await hush.sealMessage(me, bobSessionId, { body: 'hi' }));
@@ -34,6 +37,7 @@ export class RelayClient {
   #hush;
   #fetch;
   #lastHash = new Map(); // `${mailbox}/${namespace}` -> the last message's hash
+  #offset = 0; // the relay's clock minus ours, ms, from its last answer
 
   constructor({ url, hush, fetch = globalThis.fetch.bind(globalThis) }) {
     this.#url = new URL('/storage_rpc/v1', url);
@@ -55,6 +59,8 @@ export class RelayClient {
     const text = await response.text();
     let body = null;
     try { body = JSON.parse(text); } catch { /* an error page */ }
+    // The relay's time when it answered; the trip back is a few ms.
+    if (Number.isSafeInteger(body?.t)) this.#offset = body.t - Date.now();
     if (!response.ok) {
       throw new RelayError(body?.error?.code ?? 'server', body?.error?.message ?? `the relay answered ${response.status}`,
         response.status);
@@ -68,6 +74,23 @@ export class RelayClient {
     if (Number.isSafeInteger(t) && this.#hush?.state === 'unlocked') await this.#hush.observeNetworkTime(t).catch(() => {});
   }
 
+  // Now by the relay's clock, as far as its last answer tells.
+  #now() {
+    return Date.now() + this.#offset;
+  }
+
+  // A request refused for its timestamp: once more, after learning the
+  // relay's time (info answers with it).
+  async #timed(make) {
+    try {
+      return await make();
+    } catch (error) {
+      if (!(error instanceof RelayError) || !['stale_timestamp', 'bad_timestamp'].includes(error.code)) throw error;
+      await this.syncTime();
+      return make();
+    }
+  }
+
   // The relay's time (info), observed.
   async syncTime() {
     const { timestamp } = await this.#rpc('info', {});
@@ -77,9 +100,10 @@ export class RelayClient {
 
   // Sends sealed bytes to a mailbox (a Session ID). Resolves to the hash.
   async store(mailbox, bytes, { namespace = 0, ttlMs = TTL_MS, signal } = {}) {
-    const { hash, t } = await this.#rpc('store', {
-      pubkey: mailbox, namespace, timestamp: Date.now(), ttl: ttlMs, data: toBase64(bytes),
-    }, { signal });
+    const data = toBase64(bytes);
+    const { hash, t } = await this.#timed(() => this.#rpc('store', {
+      pubkey: mailbox, namespace, timestamp: this.#now(), ttl: ttlMs, data,
+    }, { signal }));
     await this.#observe(t);
     return hash;
   }
@@ -88,18 +112,27 @@ export class RelayClient {
   // after the last retrieve: { messages: [{ hash, timestamp, expiry, data }], more }.
   // waitMs holds the request until something arrives (long poll).
   async retrieve(identityId, mailbox, { namespace = 0, waitMs = 0, signal } = {}) {
-    const timestamp = Date.now();
-    const rest = `${namespace === 0 ? '' : namespace}${timestamp}`;
-    const { signature, ed25519Pk } = await this.#hush.relaySign(identityId, 'retrieve', rest);
     const key = `${mailbox}/${namespace}`;
-    const answer = await this.#rpc('retrieve', {
-      pubkey: mailbox, namespace, timestamp, signature: toBase64(signature), pubkey_ed25519: toHex(ed25519Pk),
-      last_hash: this.#lastHash.get(key) ?? '', wait_ms: waitMs,
-    }, { signal });
+    const answer = await this.#timed(async () => {
+      const timestamp = this.#now();
+      const rest = `${namespace === 0 ? '' : namespace}${timestamp}`;
+      const { signature, ed25519Pk } = await this.#hush.relaySign(identityId, 'retrieve', rest);
+      return this.#rpc('retrieve', {
+        pubkey: mailbox, namespace, timestamp, signature: toBase64(signature), pubkey_ed25519: toHex(ed25519Pk),
+        last_hash: this.#lastHash.get(key) ?? '', wait_ms: waitMs,
+      }, { signal });
+    });
     const messages = (answer.messages ?? []).map((m) => ({ ...m, data: fromBase64(m.data) }));
     if (messages.length) this.#lastHash.set(key, messages.at(-1).hash);
     await this.#observe(answer.t);
     return { messages, more: Boolean(answer.more) };
+  }
+
+  // Forgets where reading a mailbox had got to (its Session ID leaves the
+  // page's memory: at a lock, after a wipe). The next retrieve reads from
+  // the start of what is still there.
+  forget(mailbox, { namespace = 0 } = {}) {
+    this.#lastHash.delete(`${mailbox}/${namespace}`);
   }
 
   // Deletes read messages (signed by the owner).
@@ -115,7 +148,7 @@ export class RelayClient {
   async fetchWipeMailbox(mailbox, { signal } = {}) {
     const key = `${mailbox}/${WIPE_NAMESPACE}`;
     const answer = await this.#rpc('retrieve', {
-      pubkey: mailbox, namespace: WIPE_NAMESPACE, timestamp: Date.now(), last_hash: this.#lastHash.get(key) ?? '',
+      pubkey: mailbox, namespace: WIPE_NAMESPACE, timestamp: this.#now(), last_hash: this.#lastHash.get(key) ?? '',
     }, { signal });
     const messages = answer.messages ?? [];
     if (messages.length) this.#lastHash.set(key, messages.at(-1).hash);
