@@ -120,6 +120,20 @@ test('Alice and Bob: chat, disappear, trust, remote wipe, backup, duress, restor
     await message(a, 'This one disappears').waitFor({ state: 'detached', timeout: 15_000 });
     await message(b, 'This one disappears').waitFor({ state: 'detached', timeout: 15_000 });
     for (const page of [a, b]) assert.ok(!(await bodies(page)).some((text) => text.includes('disappears')), 'gone on both sides');
+    // A message Bob's vault refuses (here a timer change, by a fault put in
+    // his facade) is dropped and counted; it does not hold up the next one.
+    await b.evaluate(() => {
+      const { hush } = window.hushDemo;
+      hush.realSetDisappearing = hush.setDisappearing;
+      hush.setDisappearing = async () => { throw Object.assign(new Error('planted'), { code: 'ERR_PLANTED' }); };
+    });
+    await a.getByLabel('Disappearing messages').selectOption({ label: 'Off' });
+    await send(a, 'After a refused one');
+    await message(b, 'After a refused one').waitFor({ timeout: 10_000 });
+    assert.deepEqual(await b.evaluate(() => window.hushDemo.messenger.refused), { ERR_PLANTED: 1 });
+    await b.evaluate(() => { window.hushDemo.hush.setDisappearing = window.hushDemo.hush.realSetDisappearing; });
+    await a.getByLabel('Disappearing messages').selectOption({ label: '1 hour after reading' });
+    await b.waitForFunction(() => document.querySelector('#disappearing')?.value === 'after-read:3600', null, { timeout: 10_000 });
     await a.getByLabel('Disappearing messages').selectOption({ label: 'Off' });
     await b.waitForFunction(() => document.querySelector('#disappearing')?.value === 'off:0', null, { timeout: 10_000 });
 

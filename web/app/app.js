@@ -252,7 +252,7 @@ async function start() {
   window.hushDemo = { deliver: (text) => hush.receive(text) };
   // Tests (with the test KDF) reach the facade, e.g. to add an attachment,
   // which the demo's screens cannot yet.
-  if (params.get('kdf') === 'test') window.hushDemo.hush = hush;
+  if (params.get('kdf') === 'test') Object.assign(window.hushDemo, { hush, messenger });
   hush.addEventListener('expired', () => {
     if (current === 'screen-vault') vault.refresh();
   });

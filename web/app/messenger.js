@@ -109,7 +109,7 @@ export class Messenger extends EventTarget {
         this.#setOnline(true);
         failures = 0;
         more = left;
-        for (const { data } of messages) await this.#take(identity, data);
+        for (const { data } of messages) await this.#takeOrDrop(identity, data);
         if (messages.length) await this.#relay.delete(identity.id, identity.sessionId, messages.map((m) => m.hash), { signal });
         if (resend) {
           resend = false;
@@ -123,6 +123,22 @@ export class Messenger extends EventTarget {
       }
     }
   }
+
+  // One message the vault refuses to take (a timer for a conversation it
+  // cannot make, a pairing it cannot complete) is dropped and counted, so
+  // it cannot hold up the mailbox behind it; a lock in the middle stops the
+  // round, and the messages stay in the relay for the next unlock.
+  async #takeOrDrop(identity, data) {
+    try {
+      await this.#take(identity, data);
+    } catch (error) {
+      if (this.#hush.state !== 'unlocked') throw error;
+      const reason = error?.code ?? 'ERR_UNKNOWN';
+      this.refused[reason] = (this.refused[reason] ?? 0) + 1;
+    }
+  }
+
+  refused = {}; // messages that opened but the vault refused, by error code
 
   async #take(identity, data) {
     const message = await this.#hush.openMessage(identity.id, data);
@@ -224,7 +240,8 @@ export class Messenger extends EventTarget {
   async #resendPending(identityId) {
     for (const { id: peer } of await this.#hush.conversations(identityId)) {
       if (!SESSION_ID.test(peer)) continue;
-      const pending = (await this.#hush.messages(identityId, peer, { limit: 50 })).filter((m) => m.peerState === 'pending');
+      const pending = (await this.#hush.messages(identityId, peer, { limit: 50 }))
+        .filter((m) => m.peerState === 'pending' && !this.#sending.has(m.sentAt)); // not one on its way now
       for (const m of pending.reverse()) await this.#deliver(identityId, peer, m.body, m.sentAt);
     }
   }

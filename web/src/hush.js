@@ -591,9 +591,10 @@ export class Hush extends EventTarget {
   }
 
   // ---- remote deletion by trusted friends (core/TRUST.md) ----
-  // Pairing messages are bytes the messenger carries (until the relay
-  // exists, the user or the test does). The person offers, the friend
-  // accepts, the person completes; both show the same code to compare.
+  // Pairing messages are bytes the messenger carries (the demo app seals
+  // them as 'pairing' messages through its relay). The person offers, the
+  // friend accepts, the person completes; both show the same code to
+  // compare.
 
   // The person: the offer's bytes, to send to the friend.
   async offerTrust(identityId, friendSessionId) {
@@ -674,7 +675,7 @@ export class Hush extends EventTarget {
   // waiting there (Uint8Arrays or base64), each then goes to receive(). The
   // relay sees the same eight polls per round whatever the number of
   // friends (none, while the vault is new). The messenger's relay client
-  // (issue #11) supplies fetchMessages. Errors of one poll are reported by
+  // supplies fetchMessages (RelayClient.fetchWipeMailbox). Errors of one poll are reported by
   // onError and never stop the schedule.
   pollWipeMailboxes(fetchMessages, { intervalMs = 30_000, onError = () => {} } = {}) {
     let timer = null;
