@@ -119,3 +119,34 @@ export async function send(page, text) {
   await page.waitForFunction((n) => document.querySelectorAll('#messages li').length > n, before);
 }
 
+
+// Settings, Set duress code, the code twice, Done.
+export async function setDuressCode(page, code) {
+  await page.getByRole('button', { name: 'Settings', exact: true }).click();
+  await page.getByRole('button', { name: 'Set duress code' }).click();
+  await page.locator('#duress-slot hush-lock').waitFor();
+  await typeCode(page, code);
+  await typeCode(page, code);
+  await page.locator('#settings-dialog [role="status"]', { hasText: 'Duress code set.' }).waitFor();
+  await page.getByRole('button', { name: 'Done', exact: true }).click();
+}
+
+// The WebDAV fields of the backup form (prefix 'webdav') or the restore
+// form ('restore-webdav'), for a server from webdav-server.mjs.
+export async function fillWebDav(page, prefix, dav) {
+  await page.locator(`#${prefix}-url`).fill(dav.url);
+  await page.locator(`#${prefix}-user`).fill(dav.user);
+  await page.locator(`#${prefix}-password`).fill(dav.password);
+}
+
+// Every Clear-Site-Data request of this Chromium refused before it leaves
+// the browser (a wipe must hold on disk without one). Resolves to the list
+// of the URLs refused, filled in as they come.
+export async function refuseClearSiteData(browser) {
+  const refused = [];
+  await browser.context.route('**/clear-site-data*', (route) => {
+    refused.push(route.request().url());
+    return route.abort();
+  });
+  return refused;
+}

@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { launch, server, stopServer } from './browser.mjs';
-import { PIN, createPin, createIdentity, shots, startConversation, send, typeCode, bodies } from './app-steps.mjs';
+import { PIN, createPin, createIdentity, shots, startConversation, send, typeCode, bodies, setDuressCode, fillWebDav } from './app-steps.mjs';
 import { apacheMissing, startWebDav } from './webdav-server.mjs';
 
 const skip = apacheMissing() && 'apache2 is missing: no WebDAV server to test against';
@@ -39,11 +39,6 @@ async function openApp(browser) {
   return browser.page;
 }
 
-async function fillWebDav(page, prefix) {
-  await page.locator(`#${prefix}-url`).fill(dav.url);
-  await page.locator(`#${prefix}-user`).fill(dav.user);
-  await page.locator(`#${prefix}-password`).fill(dav.password);
-}
 
 test('the border: back up to WebDAV, duress, restore on a new profile from the phrase alone', { skip, timeout: 180_000 }, async () => {
   let sessionId;
@@ -70,19 +65,13 @@ test('the border: back up to WebDAV, duress, restore on a new profile from the p
     await send(page, 'TIMED: gone in a week');
 
     // Duress code, set in Settings.
-    await page.getByRole('button', { name: 'Settings', exact: true }).click();
-    await page.getByRole('button', { name: 'Set duress code' }).click();
-    await page.locator('#duress-slot hush-lock').waitFor();
-    await typeCode(page, '0000');
-    await typeCode(page, '0000');
-    await page.locator('#settings-dialog [role="status"]', { hasText: 'Duress code set.' }).waitFor();
-    await page.getByRole('button', { name: 'Done', exact: true }).click();
+    await setDuressCode(page, '0000');
 
     // 2. Back up to WebDAV.
     await page.getByRole('button', { name: 'Backups', exact: true }).click();
     await page.locator('#backup-dialog').waitFor();
     assert.match(await page.locator('#backup-timed-note').innerText(), /Messages with a disappearing timer are not backed up/);
-    await fillWebDav(page, 'webdav');
+    await fillWebDav(page, 'webdav', dav);
     await page.getByRole('button', { name: 'Back up now' }).click();
     await page.locator('#backup-dialog [role="status"]', { hasText: 'Backup of Bob uploaded' }).waitFor({ timeout: 30_000 });
     await page.locator('#backup-list li').first().waitFor();
@@ -117,7 +106,7 @@ test('the border: back up to WebDAV, duress, restore on a new profile from the p
     await page.getByRole('button', { name: 'Restore from a backup' }).click();
     await page.locator('#restore-backup-dialog').waitFor();
     await page.getByLabel('A WebDAV folder').check();
-    await fillWebDav(page, 'restore-webdav');
+    await fillWebDav(page, 'restore-webdav', dav);
     // another phrase finds nothing
     await page.locator('#restore-backup-phrase').fill('abbey abbey abbey abbey abbey abbey abbey abbey abbey abbey abbey abbey abbey');
     await page.getByRole('button', { name: 'Find my backups' }).click();

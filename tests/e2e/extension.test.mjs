@@ -26,7 +26,7 @@ import { chromium } from 'playwright-core';
 import { CHROMIUM, FLAGS, screenshot, server, stopServer } from './browser.mjs';
 import { blankPage, openHush, call, originStorage } from './harness.mjs';
 import { PIN, createIdentity, createPin, send, startConversation, typeCode } from './app-steps.mjs';
-import { dataKeyFrom, decryptablePages, filesContaining, findLockFiles, parseLockFile } from './forensics.mjs';
+import { assertProfileClean, decryptablePages, filesContaining, theLockFile, wipeNeedles } from './forensics.mjs';
 import { buildExtension, unpackedExtensionId } from '../../web/extension/build.mjs';
 import { startRelay } from '../../web/relay/relay.js';
 import { RelayClient } from '../../web/src/relay-client.js';
@@ -104,17 +104,6 @@ async function openPopup(browser) {
 
 const popupState = (popup) => popup.locator('#state-text').innerText();
 
-// The person's lock file: the one the PIN opens (the friend of the second
-// test has a vault of its own in the same profile, under another code).
-async function theLockFile(profileDir) {
-  const found = [];
-  for (const file of await findLockFiles(profileDir)) {
-    if (parseLockFile(file.bytes).magic === 'HUSHLOCK' && await dataKeyFrom(file.bytes, PIN, 'pin')) found.push(file);
-  }
-  assert.equal(found.length, 1, `lock files the PIN opens: ${JSON.stringify(found.map((f) => f.path))}`);
-  return found[0];
-}
-
 // What a messenger's own code might put in the extension origin: every
 // store but cookies (an extension page has none to speak of). The Cache
 // API takes no chrome-extension: request, so the entry is keyed by an
@@ -139,25 +128,6 @@ function plantInExtension(page, text) {
       request.onerror = () => reject(request.error);
     });
   }, text);
-}
-
-// The examiner's scan of the closed profile's raw files: no needle in any
-// file, and the old lock file with the right PIN opens no page.
-async function assertProfileClean(profileDir, { needles, oldLock, pageCount }) {
-  const hits = await filesContaining(profileDir, needles);
-  assert.deepEqual(hits.map(([file, i]) => [file.slice(profileDir.length), i]), [],
-    'needles: 0 canary, 1 old salt, 2-9 old slots, 10-17 old trustee slots');
-  const afterScan = await decryptablePages(profileDir, { lockFile: oldLock, code: PIN, pageCount });
-  assert.deepEqual(afterScan.pages.map((p) => p.path), [], 'the old keys open nothing');
-}
-
-// The needles of an image taken before a wipe: the canary, the old lock
-// file's salt and slots, and its trustee region's slots.
-function needlesOf(lockBytes, canary) {
-  const old = parseLockFile(lockBytes);
-  const trustees = Buffer.from(lockBytes).subarray(lockBytes.length - 8 * 64);
-  return [Buffer.from(canary), Buffer.from(old.salt), ...old.slots.map((s) => Buffer.from(s)),
-    ...Array.from({ length: 8 }, (_, i) => trustees.subarray(i * 64, i * 64 + 64))];
 }
 
 // chrome.storage does not exist in the extension at all (it asks for no
@@ -240,10 +210,10 @@ test('extension: lock from the popup, the duress code, nothing left in the profi
     await screenshot(app, 'ext-app-locked');
 
     // The image before the wipe, and the control: the examiner reads the canary.
-    const oldLock = (await theLockFile(browser.profileDir)).bytes;
+    const oldLock = (await theLockFile(browser.profileDir, { code: PIN })).bytes;
     const beforeScan = await decryptablePages(browser.profileDir, { lockFile: oldLock, code: PIN });
     assert.ok(beforeScan.pages.some((p) => p.plaintext.includes(Buffer.from(canary))), 'control: the canary is readable before');
-    const needles = needlesOf(oldLock, canary);
+    const needles = wipeNeedles(oldLock, canary);
 
     // 3. The duress code on the lock screen: an empty vault, as after a first run.
     await typeCode(app, DURESS);
@@ -272,7 +242,7 @@ test('extension: lock from the popup, the duress code, nothing left in the profi
     assert.deepEqual(browser.errors, []);
     await browser.close({ keepProfile: true });
 
-    await assertProfileClean(browser.profileDir, { needles, oldLock, pageCount: beforeScan.pageCount });
+    await assertProfileClean(browser.profileDir, { needles, oldLock, code: PIN, pageCount: beforeScan.pageCount });
     // Deleted IndexedDB and localStorage records can linger in Chromium's
     // LevelDB files until it compacts them; an extension has no
     // Clear-Site-Data to make it delete them. Hush keeps nothing there.
@@ -316,10 +286,10 @@ test('extension: a friend\'s remote deletion arrives with no extension page open
 
     await app.getByRole('button', { name: 'Lock', exact: true }).click();
     await app.locator('#screen-locked hush-lock').waitFor();
-    const oldLock = (await theLockFile(browser.profileDir)).bytes;
+    const oldLock = (await theLockFile(browser.profileDir, { code: PIN })).bytes;
     const beforeScan = await decryptablePages(browser.profileDir, { lockFile: oldLock, code: PIN });
     assert.ok(beforeScan.pages.some((p) => p.plaintext.includes(Buffer.from(canary))), 'control: the canary is readable before');
-    const needles = needlesOf(oldLock, canary);
+    const needles = wipeNeedles(oldLock, canary);
 
     // Every extension page closed; the friend's web page stays.
     await app.close();
@@ -367,7 +337,7 @@ test('extension: a friend\'s remote deletion arrives with no extension page open
     assert.deepEqual(browser.errors, []);
     await browser.close({ keepProfile: true });
 
-    await assertProfileClean(browser.profileDir, { needles, oldLock, pageCount: beforeScan.pageCount });
+    await assertProfileClean(browser.profileDir, { needles, oldLock, code: PIN, pageCount: beforeScan.pageCount });
   } finally {
     await browser.close().catch(() => {});
   }

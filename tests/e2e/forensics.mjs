@@ -7,6 +7,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import assert from 'node:assert/strict';
 import sodiumModule from 'libsodium-wrappers-sumo';
 
 const sodium = sodiumModule.default ?? sodiumModule;
@@ -214,4 +215,39 @@ export function windows(bytes, { count = 8, size = 64, from = BLOCK } = {}) {
     out.push(Buffer.from(bytes.subarray(at, at + size)));
   }
   return out;
+}
+
+// ---- the scan that ends a wipe test -------------------------------------------
+
+// The lock file in the profile: the one file of the lock file's size that
+// starts with the magic, or (code given: a profile with more than one
+// vault) the one that code opens.
+export async function theLockFile(profileDir, { code = null, kind = 'pin' } = {}) {
+  const found = [];
+  for (const file of await findLockFiles(profileDir)) {
+    if (parseLockFile(file.bytes).magic !== 'HUSHLOCK') continue;
+    if (code === null || await dataKeyFrom(file.bytes, code, kind)) found.push(file);
+  }
+  assert.equal(found.length, 1, `lock files${code === null ? '' : ' the code opens'}: ${JSON.stringify(found.map((f) => f.path))}`);
+  return found[0];
+}
+
+// What an image taken before a wipe gives to look for after it: the
+// canary, the old lock file's salt and eight slots, and its trustee
+// region's eight slots (indexes 0, 1, 2-9, 10-17).
+export function wipeNeedles(lockBytes, canary) {
+  const old = parseLockFile(lockBytes);
+  const trustees = Buffer.from(lockBytes).subarray(lockBytes.length - 8 * 64);
+  return [Buffer.from(canary), Buffer.from(old.salt), ...old.slots.map((s) => Buffer.from(s)),
+    ...Array.from({ length: 8 }, (_, i) => trustees.subarray(i * 64, i * 64 + 64))];
+}
+
+// The examiner's scan of the closed profile's raw files: no needle in any
+// file, and the old lock file with the old code opens no page.
+export async function assertProfileClean(profileDir, { needles, oldLock, code, kind = 'pin', pageCount }) {
+  const hits = await filesContaining(profileDir, needles);
+  assert.deepEqual(hits.map(([file, i]) => [file.slice(profileDir.length), i]), [],
+    'needles: 0 canary, 1 old salt, 2-9 old slots, 10-17 old trustee slots');
+  const after = await decryptablePages(profileDir, { lockFile: oldLock, code, kind, pageCount });
+  assert.deepEqual(after.pages.map((p) => p.path), [], 'the old keys open nothing');
 }

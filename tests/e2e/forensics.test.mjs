@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { BROWSERS, launch, server, stopServer } from './browser.mjs';
 import { blankPage, call, call as callInPage, evaluate, openHush, state } from './harness.mjs';
-import { decryptablePages, filesContaining, findLockFiles, parseLockFile, windows } from './forensics.mjs';
+import { decryptablePages, filesContaining, parseLockFile, theLockFile, windows } from './forensics.mjs';
 
 after(stopServer);
 
@@ -21,14 +21,6 @@ const PIN = '2580';
 const DURESS = '0000';
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const canaryText = (what) => `CANARY-${what}-${randomBytes(12).toString('hex')}`;
-
-// The one lock file in the profile (every file of the lock file's size
-// that starts with the magic).
-async function theLockFile(profileDir) {
-  const found = (await findLockFiles(profileDir)).filter((f) => parseLockFile(f.bytes).magic === 'HUSHLOCK');
-  assert.equal(found.length, 1, `lock files in the profile: ${JSON.stringify(found.map((f) => f.path))}`);
-  return found[0];
-}
 
 function plaintextsHolding(pages, needle) {
   return pages.filter((p) => p.plaintext.indexOf(Buffer.from(needle)) !== -1);

@@ -23,8 +23,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { launch, server, stopServer } from './browser.mjs';
-import { PIN, DESKTOP, createPin, createIdentity, shots, startConversation, send, typeCode, bodies, shortId } from './app-steps.mjs';
-import { decryptablePages, filesContaining, findLockFiles, parseLockFile } from './forensics.mjs';
+import { PIN, DESKTOP, createPin, createIdentity, shots, startConversation, send, typeCode, bodies, shortId, setDuressCode, fillWebDav,
+  refuseClearSiteData } from './app-steps.mjs';
+import { assertProfileClean, decryptablePages, theLockFile, wipeNeedles } from './forensics.mjs';
 import { apacheMissing, startWebDav } from './webdav-server.mjs';
 
 const skip = apacheMissing() && 'apache2 is missing: no WebDAV server to test against';
@@ -58,23 +59,12 @@ async function openTrust(page) {
   await page.locator('#trust-dialog').waitFor();
 }
 
-async function theLockFile(profileDir) {
-  const found = (await findLockFiles(profileDir)).filter((f) => parseLockFile(f.bytes).magic === 'HUSHLOCK');
-  assert.equal(found.length, 1, `lock files: ${JSON.stringify(found.map((f) => f.path))}`);
-  return found[0];
-}
-
 test('Alice and Bob: chat, disappear, trust, remote wipe, backup, duress, restore', { skip, timeout: 300_000 }, async () => {
   const canary = `CANARY-journey-${randomBytes(12).toString('hex')}`;
   const alice = await launch({ viewport: DESKTOP });
   const bob = await launch({ viewport: DESKTOP });
-  const clearSiteData = [];
-  // Alice's wipe must hold on disk without Clear-Site-Data: every such
-  // request of hers is refused before it leaves the browser.
-  await alice.context.route('**/clear-site-data*', (route) => {
-    clearSiteData.push(route.request().url());
-    return route.abort();
-  });
+  // Alice's wipe must hold on disk without Clear-Site-Data.
+  const clearSiteData = await refuseClearSiteData(alice);
   try {
     // 1. A PIN and an identity each.
     const a = await openApp(alice);
@@ -183,10 +173,7 @@ test('Alice and Bob: chat, disappear, trust, remote wipe, backup, duress, restor
     const oldLock = (await theLockFile(alice.profileDir)).bytes;
     const before = await decryptablePages(alice.profileDir, { lockFile: oldLock, code: PIN });
     assert.ok(before.pages.some((p) => p.plaintext.includes(Buffer.from(canary))), 'control: the examiner reads the canary before');
-    const old = parseLockFile(oldLock);
-    const trusteeRegion = Buffer.from(oldLock).subarray(oldLock.length - 8 * 64);
-    const needles = [Buffer.from(canary), Buffer.from(old.salt), ...old.slots.map((s) => Buffer.from(s)),
-      ...Array.from({ length: 8 }, (_, i) => trusteeRegion.subarray(i * 64, i * 64 + 64))];
+    const needles = wipeNeedles(oldLock, canary);
 
     // 6. Bob wipes her device: typed confirmation, a 5-second countdown,
     // then the wipe goes to her wipe mailbox.
@@ -205,11 +192,7 @@ test('Alice and Bob: chat, disappear, trust, remote wipe, backup, duress, restor
     await shots(a, 'journey-wiped');
     await alice.close({ keepProfile: true });
     log(`Clear-Site-Data requests refused: ${clearSiteData.length}`);
-    const hits = await filesContaining(alice.profileDir, needles);
-    assert.deepEqual(hits.map(([file, i]) => [file.slice(alice.profileDir.length), i]), [],
-      'needles: 0 canary, 1 old salt, 2-9 old slots, 10-17 old trustee slots');
-    const afterScan = await decryptablePages(alice.profileDir, { lockFile: oldLock, code: PIN, pageCount: before.pageCount });
-    assert.deepEqual(afterScan.pages.map((p) => p.path), [], 'the old keys open nothing');
+    await assertProfileClean(alice.profileDir, { needles, oldLock, code: PIN, pageCount: before.pageCount });
     const again = await launch({ profileDir: alice.profileDir });
     try {
       const page = await openApp(again);
@@ -220,17 +203,9 @@ test('Alice and Bob: chat, disappear, trust, remote wipe, backup, duress, restor
 
     // 8. Bob sets a duress code and backs up to WebDAV.
     await b.getByRole('button', { name: 'Done' }).click();
-    await b.getByRole('button', { name: 'Settings', exact: true }).click();
-    await b.getByRole('button', { name: 'Set duress code' }).click();
-    await b.locator('#duress-slot hush-lock').waitFor();
-    await typeCode(b, '0000');
-    await typeCode(b, '0000');
-    await b.locator('#settings-dialog [role="status"]', { hasText: 'Duress code set.' }).waitFor();
-    await b.getByRole('button', { name: 'Done', exact: true }).click();
+    await setDuressCode(b, '0000');
     await b.getByRole('button', { name: 'Backups', exact: true }).click();
-    await b.locator('#webdav-url').fill(dav.url);
-    await b.locator('#webdav-user').fill(dav.user);
-    await b.locator('#webdav-password').fill(dav.password);
+    await fillWebDav(b, 'webdav', dav);
     await b.getByRole('button', { name: 'Back up now' }).click();
     await b.locator('#backup-dialog [role="status"]', { hasText: 'Backup of Bob uploaded' }).waitFor({ timeout: 30_000 });
     await b.getByRole('button', { name: 'Done', exact: true }).click();
@@ -247,9 +222,7 @@ test('Alice and Bob: chat, disappear, trust, remote wipe, backup, duress, restor
     // 10. Bob restores from his phrase alone.
     await b.getByRole('button', { name: 'Restore from a backup' }).click();
     await b.getByLabel('A WebDAV folder').check();
-    await b.locator('#restore-webdav-url').fill(dav.url);
-    await b.locator('#restore-webdav-user').fill(dav.user);
-    await b.locator('#restore-webdav-password').fill(dav.password);
+    await fillWebDav(b, 'restore-webdav', dav);
     await b.locator('#restore-backup-phrase').fill(words.join(' '));
     await b.getByRole('button', { name: 'Find my backups' }).click();
     await b.locator('#restore-found input[type="radio"]').first().waitFor();

@@ -11,20 +11,14 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { launch, server, stopServer } from './browser.mjs';
-import { PIN, DESKTOP, createPin, createIdentity, shots, startConversation, send, typeCode } from './app-steps.mjs';
-import { decryptablePages, filesContaining, findLockFiles, parseLockFile } from './forensics.mjs';
+import { PIN, DESKTOP, createPin, createIdentity, shots, startConversation, send, typeCode, refuseClearSiteData } from './app-steps.mjs';
+import { assertProfileClean, decryptablePages, theLockFile, wipeNeedles } from './forensics.mjs';
 
 let appUrl;
 before(async () => { appUrl = `${(await server()).url}/app/?kdf=test&timers=test`; });
 after(stopServer);
 
 const log = (message) => console.log(`# ${message}`);
-
-async function theLockFile(profileDir) {
-  const found = (await findLockFiles(profileDir)).filter((f) => parseLockFile(f.bytes).magic === 'HUSHLOCK');
-  assert.equal(found.length, 1, `lock files: ${JSON.stringify(found.map((f) => f.path))}`);
-  return found[0];
-}
 
 async function openApp(browser) {
   await browser.page.goto(appUrl);
@@ -54,11 +48,7 @@ test('pair, compare codes, drill after unlock, wipe while locked: nothing left o
   const friend = await launch({ viewport: DESKTOP });
   // Every Clear-Site-Data request is refused before it leaves the browser:
   // the wipe must hold on disk without one.
-  const clearSiteData = [];
-  await person.context.route('**/clear-site-data*', (route) => {
-    clearSiteData.push(route.request().url());
-    return route.abort();
-  });
+  const clearSiteData = await refuseClearSiteData(person);
   try {
     const p = await openApp(person);
     const f = await openApp(friend);
@@ -117,10 +107,7 @@ test('pair, compare codes, drill after unlock, wipe while locked: nothing left o
     const oldLock = (await theLockFile(person.profileDir)).bytes;
     const before = await decryptablePages(person.profileDir, { lockFile: oldLock, code: PIN });
     assert.ok(before.pages.some((pg) => pg.plaintext.includes(Buffer.from(canary))), 'control: the examiner reads the canary before');
-    const old = parseLockFile(oldLock);
-    const trusteeRegion = Buffer.from(oldLock).subarray(oldLock.length - 8 * 64);
-    const needles = [Buffer.from(canary), Buffer.from(old.salt), ...old.slots.map((s) => Buffer.from(s)),
-      ...Array.from({ length: 8 }, (_, i) => trusteeRegion.subarray(i * 64, i * 64 + 64))];
+    const needles = wipeNeedles(oldLock, canary);
 
     // 4. The friend wipes: typed confirmation, a countdown (cancelled once).
     f.on('dialog', (dialog) => dialog.accept('WIPE'));
@@ -144,11 +131,7 @@ test('pair, compare codes, drill after unlock, wipe while locked: nothing left o
 
     // 5. The examiner's scan, no Clear-Site-Data reached.
     log(`Clear-Site-Data requests refused: ${clearSiteData.length}`);
-    const hits = await filesContaining(person.profileDir, needles);
-    assert.deepEqual(hits.map(([file, i]) => [file.slice(person.profileDir.length), i]), [],
-      'needles: 0 canary, 1 old salt, 2-9 old slots, 10-17 old trustee slots');
-    const afterScan = await decryptablePages(person.profileDir, { lockFile: oldLock, code: PIN, pageCount: before.pageCount });
-    assert.deepEqual(afterScan.pages.map((pg) => pg.path), [], 'the old keys open nothing');
+    await assertProfileClean(person.profileDir, { needles, oldLock, code: PIN, pageCount: before.pageCount });
 
     // 6. Reopened, the app shows a fresh state.
     const again = await launch({ profileDir: person.profileDir });
