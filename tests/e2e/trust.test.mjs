@@ -114,10 +114,14 @@ test('pair, compare codes, drill after unlock, wipe while locked: nothing left o
     await f.getByRole('button', { name: 'Wipe their device' }).click();
     await f.locator('#countdown', { hasText: 'Wiping in' }).waitFor();
     await shots(f, 'trust-countdown');
+    // A second press during the countdown starts no second one (which a
+    // Cancel would not stop).
+    await f.getByRole('button', { name: 'Wipe their device' }).click();
     await f.getByRole('button', { name: 'Cancel' }).click();
     await f.waitForTimeout(5500);
     assert.equal(await f.locator('#trust-outgoing-label').innerText().then((t) => /wipes their device/.test(t)), false,
       'a cancelled countdown sends nothing');
+    assert.equal(await f.locator('#wipe-countdown-box').isVisible(), false);
     await f.getByRole('button', { name: 'Wipe their device' }).click();
     const wipe = await outgoing(f, 'wipes their device');
     assert.equal(Buffer.from(wipe, 'base64').length, Buffer.from(drill, 'base64').length, 'a wipe looks like a drill on the wire');

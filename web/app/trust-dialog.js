@@ -195,6 +195,11 @@ export class TrustDialog {
 
   // A typed confirmation, then a countdown the user can still cancel.
   #confirmWipe(person) {
+    // One countdown at a time: a second would outlive a Cancel of the first.
+    if (this.#countdown !== null) {
+      $('countdown-cancel').focus();
+      return;
+    }
     const typed = prompt(`This erases everything Hush holds on ${shortId(person.person)}'s device. Type WIPE to go on.`);
     if (typed?.trim().toUpperCase() !== 'WIPE') return;
     let left = COUNTDOWN_S;
