@@ -12,7 +12,7 @@
 //
 //   node tests/bench/relay.mjs        (or runRelay()/printRelay() from bench.mjs)
 import { fork } from 'node:child_process';
-import { generateKeyPairSync, sign as edSign, randomBytes } from 'node:crypto';
+import { generateKeyPairSync, sign as edSign, verify as edVerify, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -210,13 +210,31 @@ async function latency(url, p, echo) {
   return { p50: pct(times, 0.5), p99: pct(times, 0.99) };
 }
 
+// One Ed25519 verification, the floor of a signed retrieve: node:crypto
+// (what the relay uses) and libsodium.js, in µs.
+function verifyCost(sodium, rounds = 2000) {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const message = Buffer.from(`retrieve${Date.now()}`);
+  const signature = edSign(null, message, privateKey);
+  const raw = publicKey.export({ format: 'der', type: 'spki' }).subarray(-32);
+  const time = (fn) => {
+    const t0 = performance.now();
+    for (let i = 0; i < rounds; i++) fn();
+    return ((performance.now() - t0) / rounds) * 1000;
+  };
+  return {
+    node: time(() => edVerify(null, message, publicKey, signature)),
+    sodium: time(() => sodium.crypto_sign_verify_detached(signature, message, raw)),
+  };
+}
+
 export async function runRelay() {
   await sodiumModule.ready;
   const people = Array.from({ length: MAILBOXES }, () => identity(sodiumModule));
   const dataDir = mkdtempSync(join(tmpdir(), 'hush-bench-relay-data-'));
   const relay = await spawnServer('relay', RELAY, dataDir);
   const echo = await spawnServer('echo');
-  const out = {};
+  const out = { verify: verifyCost(sodiumModule) };
   try {
     out.echoRate = await throughput(echo, people, true);
     out.relayRate = await throughput(relay, people, false);
@@ -244,6 +262,9 @@ export function printRelay(r) {
   console.log(`  server CPU per message: relay ${us(r.relayRate)}, echo ${us(r.echoRate)} (ratio ${(r.relayRate.cpuUsPerMessage / r.echoRate.cpuUsPerMessage).toFixed(2)}x); ` +
     `one core sustains: relay ${Math.round(r.relayRate.perCore)} msg/s, echo ${Math.round(r.echoRate.perCore)} msg/s; ` +
     `${verdict(r.relayRate.perCore >= GOAL_RATE, `goal >= ${GOAL_RATE}/s on one core`)}`);
+  console.log(`  one Ed25519 verification (each signed retrieve has one): node:crypto ${r.verify.node.toFixed(0)} µs, ` +
+    `libsodium.js ${r.verify.sodium.toFixed(0)} µs; with the echo's own cost, one core could not pass ` +
+    `${Math.round(1e6 / (r.echoRate.cpuUsPerMessage + r.verify.node))} store + retrieve pairs per second`);
   const fl = r.relayFlow;
   console.log(`  messages carried (stores, each owner's long poll bringing what waited): relay ${Math.round(fl.rate)} msg/s delivered ` +
     `(${fl.stored} stored, ${fl.delivered} delivered, ${fl.duplicates} twice, ${fl.retrieves} retrieves), ` +
